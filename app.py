@@ -1,0 +1,123 @@
+"""Pulseboard: `create_app(config=None)` builds the Dash app; `app` and `server` are the defaults.
+
+`python app.py` runs the development server (with the demo live feed in demo mode);
+production runs `gunicorn app:server`.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import dash
+import diskcache
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+import callbacks
+from auth import init_auth
+from auth.account import current_account
+from auth.csrf import csrf_token
+from commands import register_commands
+from components.shell import anonymous_shell, app_shell
+from context import EXTENSION, Services
+from data.db import Database
+from settings import Settings
+
+ROOT = Path(__file__).resolve().parent
+
+INDEX_STRING = """<!DOCTYPE html>
+<html lang="en">
+<head>
+{%metas%}
+<title>{%title%}</title>
+{%favicon%}
+<script>
+  // Apply the remembered theme before first paint, so a dark-mode user never sees a white flash.
+  try {
+    var theme = JSON.parse(localStorage.getItem("pb-theme") || '"light"');
+    document.documentElement.setAttribute("data-bs-theme", theme === "dark" ? "dark" : "light");
+  } catch (e) {}
+</script>
+{%css%}
+</head>
+<body>
+{%app_entry%}
+<footer>{%config%}{%scripts%}{%renderer%}</footer>
+</body>
+</html>"""
+
+
+def serve_layout():
+    """The shell for the signed-in user; Dash calls this on every page load."""
+    account = current_account()
+    if account is None:
+        return anonymous_shell()
+    return app_shell(account.display_name, account.email, account.role, csrf_token())
+
+
+def background_manager(settings: Settings) -> dash.DiskcacheManager:
+    """Background callbacks run through a diskcache under instance/ (Celery when scaled out)."""
+    cache = diskcache.Cache(str(settings.instance_path / "background-cache"))
+    return dash.DiskcacheManager(cache)
+
+
+def create_app(config: dict | None = None) -> dash.Dash:
+    """Build a Pulseboard app from environment settings, with `config` overriding them.
+
+    Raises `settings.UnsafeSettings` for an insecure production configuration.
+    """
+    settings = Settings.load(config)
+    settings.instance_path.mkdir(parents=True, exist_ok=True)
+    server = Flask(__name__, instance_path=str(settings.instance_path), static_folder=None,
+                   template_folder=str(ROOT / "templates"))
+    server.config.update(SECRET_KEY=settings.secret_key, DEBUG=settings.debug,
+                         MAX_CONTENT_LENGTH=200 * 1024 * 1024)
+    if settings.trusted_proxies:
+        count = settings.trusted_proxies
+        server.wsgi_app = ProxyFix(server.wsgi_app, x_for=count, x_proto=count, x_host=count)
+    server.extensions[EXTENSION] = Services(settings, Database(settings.database_url))
+    init_auth(server, secure_cookies=settings.cookie_secure, session_days=settings.session_days)
+    register_commands(server)
+
+    app = dash.Dash(
+        __name__,
+        server=server,
+        use_pages=True,
+        pages_folder=str(ROOT / "pages"),
+        assets_folder=str(ROOT / "assets"),
+        title="Pulseboard",
+        update_title=None,
+        suppress_callback_exceptions=True,
+        background_callback_manager=background_manager(settings),
+        meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
+    )
+    app.index_string = INDEX_STRING
+    app.layout = serve_layout
+    callbacks.attach(app)
+    return app
+
+
+app = create_app()
+server = app.server
+
+
+def main() -> None:
+    settings: Settings = server.extensions[EXTENSION].settings
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    feed = None
+    if settings.demo_feed and settings.env == "demo":
+        from data.feed import DemoFeed
+
+        feed = DemoFeed(server.extensions[EXTENSION].database.engine,
+                        interval=settings.feed_interval_seconds).start()
+        logging.getLogger("pulseboard").info("demo live feed started")
+    try:
+        app.run(host=settings.host, port=settings.port, debug=settings.debug, use_reloader=False)
+    finally:
+        if feed is not None:
+            feed.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,108 @@
+"""Command-line tools: `flask --app app users ...` and `flask --app app demo ...`."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from context import database, settings
+from data import users as user_commands
+from data.feed import DemoFeed
+from data.seed import seed_demo
+
+users = AppGroup("users", help="Create and list users.")
+demo = AppGroup("demo", help="The demo business: seed it, or run its live feed.")
+DEMO_ADMIN_EMAIL = "admin@pulseboard.local"
+
+
+def _read_password(confirm: bool = True) -> str:
+    """From standard input when it is not a terminal (scripts), otherwise a hidden prompt."""
+    if not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\r\n")
+    return click.prompt("Password", hide_input=True, confirmation_prompt=confirm)
+
+
+@users.command("create")
+@click.argument("email")
+@click.option("--role", type=click.Choice(["admin", "analyst", "viewer"]), default="analyst",
+              show_default=True)
+@click.option("--name", "display_name", default=None, help="Display name (default: from the email).")
+def create_user(email: str, role: str, display_name: str | None) -> None:
+    """Create a user; the password is read from standard input or prompted."""
+    password = _read_password()
+    try:
+        with database().session() as session:
+            user = user_commands.create_user(session, email, password, role, display_name)
+            click.echo(f"Created {user.email} ({user.role}), id {user.id}.")
+    except user_commands.UserError as error:
+        raise click.ClickException(str(error)) from None
+
+
+@users.command("list")
+def list_users() -> None:
+    """List users: id, email, role, status and last sign-in."""
+    with database().session() as session:
+        rows = user_commands.list_users(session)
+        if not rows:
+            click.echo("No users yet. Create one with: flask --app app users create EMAIL --role admin")
+            return
+        click.echo(f"{'id':>4}  {'email':<32} {'role':<8} {'status':<11} last sign-in")
+        for user in rows:
+            last = user.last_login_at.strftime("%Y-%m-%d %H:%M") if user.last_login_at else "never"
+            status = "active" if user.active else "deactivated"
+            click.echo(f"{user.id:>4}  {user.email:<32} {user.role:<8} {status:<11} {last}")
+
+
+@users.command("ensure-demo-admin")
+def ensure_demo_admin() -> None:
+    """If there are no users at all, create a demo admin and print how to sign in."""
+    credentials = settings().instance_path / "demo-admin.txt"
+    with database().session() as session:
+        if user_commands.count_users(session) == 0:
+            password = user_commands.generate_password()
+            user_commands.create_user(session, DEMO_ADMIN_EMAIL, password, "admin", "Demo Admin")
+            credentials.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(credentials, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w") as handle:
+                handle.write(f"email: {DEMO_ADMIN_EMAIL}\npassword: {password}\n")
+        elif not credentials.exists():
+            return
+    click.echo("")
+    click.echo("  Sign in to Pulseboard with the demo admin account")
+    for line in credentials.read_text().splitlines():
+        click.echo(f"    {line}")
+    click.echo(f"  (kept in {credentials}; delete that file once you have your own admin)")
+    click.echo("")
+
+
+@demo.command("seed")
+@click.option("--rows", type=int, default=None, help="Order lines to generate (default: DEMO_ROWS).")
+@click.option("--seed", "random_seed", type=int, default=42, show_default=True)
+def seed(rows: int | None, random_seed: int) -> None:
+    """Generate and load the demo business once; does nothing if it is already there."""
+    rows = rows or settings().demo_rows
+    result = seed_demo(database().engine, rows=rows, seed=random_seed)
+    if result.seeded:
+        click.echo(f"Seeded the demo business: {result.lines:,} order lines in {result.seconds:.1f}s.")
+    else:
+        click.echo(f"Demo data already present ({result.lines:,} order lines); nothing to do.")
+
+
+@demo.command("feed")
+def feed() -> None:
+    """Run the demo live feed in the foreground until Ctrl+C."""
+    live = DemoFeed(database().engine, interval=settings().feed_interval_seconds)
+    click.echo("Demo feed running; Ctrl+C stops it.")
+    try:
+        live.run()
+    except KeyboardInterrupt:
+        click.echo("Demo feed stopped.")
+
+
+def register_commands(server: Flask) -> None:
+    server.cli.add_command(users)
+    server.cli.add_command(demo)

@@ -1,0 +1,144 @@
+"""ORM models: the app's own tables (users, sign-in failures) and the demo business."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Boolean, Date, DateTime, Float, ForeignKey, Index, Integer, String
+from sqlalchemy import UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+ROLES = ("admin", "analyst", "viewer")
+
+
+def utcnow() -> dt.datetime:
+    """Naive UTC now: every timestamp in the database is naive UTC."""
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    display_name: Mapped[str] = mapped_column(String(120))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16), default="viewer")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    last_login_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+
+    def __repr__(self) -> str:
+        return f"<User {self.email} {self.role}>"
+
+
+class LoginFailure(Base):
+    """One failed sign-in, keyed by account and by address; old rows are pruned on write."""
+
+    __tablename__ = "login_failures"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(300))
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+    __table_args__ = (Index("ix_login_failures_key_at", "key", "at"),)
+
+
+class Customer(Base):
+    __tablename__ = "customers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    segment: Mapped[str] = mapped_column(String(40))
+    region: Mapped[str] = mapped_column(String(40))
+    country: Mapped[str] = mapped_column(String(60))
+    signup_date: Mapped[dt.date] = mapped_column(Date)
+
+
+class Product(Base):
+    __tablename__ = "products"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    category: Mapped[str] = mapped_column(String(40))
+    sub_category: Mapped[str] = mapped_column(String(40))
+    unit_price: Mapped[float] = mapped_column(Float)
+    unit_cost: Mapped[float] = mapped_column(Float)
+
+
+class Order(Base):
+    __tablename__ = "orders"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_date: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"))
+    channel: Mapped[str] = mapped_column(String(20))
+    promotion: Mapped[str | None] = mapped_column(String(40), nullable=True)
+
+
+class OrderLine(Base):
+    """One row per order line: the fact table behind the `sales` dataset.
+
+    Dimension names are stored on the line (denormalised) so that every aggregation is a
+    single-table group-by on indexed columns, with no joins on the hot path. A return is a
+    line of its own with negative quantity, revenue and cost, dated when the goods came back.
+    """
+
+    __tablename__ = "order_lines"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"))
+    order_date: Mapped[dt.datetime] = mapped_column(DateTime)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"))
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"))
+    region: Mapped[str] = mapped_column(String(40))
+    country: Mapped[str] = mapped_column(String(60))
+    segment: Mapped[str] = mapped_column(String(40))
+    category: Mapped[str] = mapped_column(String(40))
+    sub_category: Mapped[str] = mapped_column(String(40))
+    product: Mapped[str] = mapped_column(String(120))
+    customer: Mapped[str] = mapped_column(String(120))
+    quantity: Mapped[int] = mapped_column(Integer)
+    unit_price: Mapped[float] = mapped_column(Float)
+    discount: Mapped[float] = mapped_column(Float)
+    revenue: Mapped[float] = mapped_column(Float)
+    cost: Mapped[float] = mapped_column(Float)
+    gross_profit: Mapped[float] = mapped_column(Float)
+    is_return: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    __table_args__ = (
+        Index("ix_order_lines_order_date", "order_date"),
+        Index("ix_order_lines_order_id", "order_id"),
+        Index("ix_order_lines_region", "region", "order_date"),
+        Index("ix_order_lines_country", "country", "order_date"),
+        Index("ix_order_lines_segment", "segment", "order_date"),
+        Index("ix_order_lines_category", "category", "order_date"),
+        Index("ix_order_lines_sub_category", "sub_category", "order_date"),
+        Index("ix_order_lines_product", "product", "order_date"),
+        Index("ix_order_lines_customer", "customer_id", "order_date"),
+    )
+
+
+class ForecastMonth(Base):
+    """Monthly revenue forecast per region and category, with the actual kept alongside.
+
+    The demo feed adds each new line's revenue to the matching month's `actual_revenue` in
+    the same transaction as the line, so forecast versus actual never drifts from the facts.
+    """
+
+    __tablename__ = "forecast"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    month: Mapped[dt.date] = mapped_column(Date)
+    region: Mapped[str] = mapped_column(String(40))
+    category: Mapped[str] = mapped_column(String(40))
+    forecast_revenue: Mapped[float | None] = mapped_column(Float, nullable=True)
+    actual_revenue: Mapped[float] = mapped_column(Float, default=0.0)
+
+    __table_args__ = (
+        UniqueConstraint("month", "region", "category", name="uq_forecast_month_region_category"),
+    )

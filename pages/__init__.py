@@ -1,0 +1,1 @@
+"""Dash pages: each module registers one page and builds its layout; composition only."""

@@ -1,0 +1,135 @@
+"""Settings read from environment variables, with a dict override for tests.
+
+`Settings.load()` is the only place that reads the environment. It refuses unsafe production
+settings with `UnsafeSettings`, so a misconfigured server never starts.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import secrets
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+ENVIRONMENTS = ("demo", "development", "production", "test")
+# Values people paste from tutorials; a production key must not be one of them.
+WEAK_SECRETS = {"secret", "changeme", "change-me", "dev", "development", "password", "pulseboard"}
+MIN_SECRET_LENGTH = 32
+
+
+class UnsafeSettings(RuntimeError):
+    """The settings would run a production server insecurely."""
+
+
+def _flag(value: str | None, default: bool) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+@dataclasses.dataclass(frozen=True)
+class Settings:
+    """Every setting of a running Pulseboard, with where its value came from documented in README."""
+
+    env: str = "demo"
+    secret_key: str = ""
+    instance_path: Path = ROOT / "instance"
+    database_url: str = ""
+    redis_url: str = ""
+    host: str = "127.0.0.1"
+    port: int = 8050
+    debug: bool = False
+    demo_feed: bool = True
+    feed_interval_seconds: float = 1.0
+    demo_rows: int = 200_000
+    login_max_failures: int = 5
+    login_failure_window_seconds: int = 60
+    session_days: int = 14
+    trusted_proxies: int = 0
+
+    @property
+    def production(self) -> bool:
+        return self.env == "production"
+
+    @property
+    def cookie_secure(self) -> bool:
+        return self.production
+
+    @classmethod
+    def load(cls, overrides: dict | None = None, environ: dict | None = None) -> Settings:
+        """Return settings from `environ` (default `os.environ`) with `overrides` on top.
+
+        Raises `UnsafeSettings` for a production configuration without a strong SECRET_KEY,
+        and `ValueError` for a value that cannot be parsed.
+        """
+        env = os.environ if environ is None else environ
+        overrides = dict(overrides or {})
+        values: dict = {
+            "env": env.get("PULSEBOARD_ENV", "demo").strip().lower(),
+            "secret_key": env.get("SECRET_KEY", ""),
+            "instance_path": Path(env.get("PULSEBOARD_INSTANCE", str(ROOT / "instance"))),
+            "database_url": env.get("DATABASE_URL", ""),
+            "redis_url": env.get("REDIS_URL", ""),
+            "host": env.get("HOST", "127.0.0.1"),
+            "port": int(env.get("PORT", "8050")),
+            "debug": _flag(env.get("DEBUG"), False),
+            "demo_feed": _flag(env.get("DEMO_FEED"), True),
+            "feed_interval_seconds": float(env.get("FEED_INTERVAL_SECONDS", "1.0")),
+            "demo_rows": int(env.get("DEMO_ROWS", "200000")),
+            "login_max_failures": int(env.get("LOGIN_MAX_FAILURES", "5")),
+            "login_failure_window_seconds": int(env.get("LOGIN_FAILURE_WINDOW_SECONDS", "60")),
+            "session_days": int(env.get("SESSION_DAYS", "14")),
+            "trusted_proxies": int(env.get("TRUSTED_PROXIES", "0")),
+        }
+        unknown = set(overrides) - {f.name for f in dataclasses.fields(cls)}
+        if unknown:
+            raise ValueError(f"unknown settings: {', '.join(sorted(unknown))}")
+        values.update(overrides)
+        values["instance_path"] = Path(values["instance_path"])
+        if values["env"] not in ENVIRONMENTS:
+            raise ValueError(f"PULSEBOARD_ENV must be one of {', '.join(ENVIRONMENTS)}")
+        if not values["database_url"]:
+            values["database_url"] = f"sqlite:///{values['instance_path'] / 'pulseboard.db'}"
+        settings = cls(**values)
+        settings = settings._with_secret_key()
+        if settings.production and settings.debug:
+            # Debug in production exposes the Werkzeug debugger; it is never allowed.
+            settings = dataclasses.replace(settings, debug=False)
+        return settings
+
+    def _with_secret_key(self) -> Settings:
+        if self.production:
+            key = self.secret_key
+            if len(key) < MIN_SECRET_LENGTH or key.lower() in WEAK_SECRETS or len(set(key)) < 10:
+                raise UnsafeSettings(
+                    "PULSEBOARD_ENV=production needs a strong SECRET_KEY: at least "
+                    f"{MIN_SECRET_LENGTH} random characters. Generate one with: "
+                    "python -c 'import secrets; print(secrets.token_urlsafe(48))'"
+                )
+            return self
+        if self.secret_key:
+            return self
+        # Demo and development: a random key kept in instance/ so sessions survive restarts.
+        return dataclasses.replace(self, secret_key=persistent_secret(self.instance_path))
+
+
+def persistent_secret(instance_path: Path) -> str:
+    """Return the secret key stored in `instance_path`, creating it on first use."""
+    key_file = instance_path / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    temporary = key_file.with_name(f"secret_key.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    # A concurrent first start (two workers) must end with one key, so link-or-read.
+    try:
+        os.link(temporary, key_file)
+    except FileExistsError:
+        pass
+    finally:
+        temporary.unlink(missing_ok=True)
+    return key_file.read_text().strip()
