@@ -32,20 +32,13 @@ INDEX_STRING = """<!DOCTYPE html>
 {%metas%}
 <title>{%title%}</title>
 {%favicon%}
-<script>
-  // Apply the remembered theme before first paint, so a dark-mode user never sees a white flash.
-  try {
-    var theme = JSON.parse(localStorage.getItem("pb-theme") || '"light"');
-    document.documentElement.setAttribute("data-bs-theme", theme === "dark" ? "dark" : "light");
-  } catch (e) {}
-</script>
-{%css%}
+%(theme_script)s{%css%}
 </head>
 <body>
 {%app_entry%}
 <footer>{%config%}{%scripts%}{%renderer%}</footer>
 </body>
-</html>"""
+</html>""".replace("%(theme_script)s", (ROOT / "templates" / "_theme_script.html").read_text())
 
 
 def serve_layout():

@@ -45,7 +45,7 @@ def login():
     except TooManyAttempts as error:
         return _form(str(error), 429, email)
     except UserError as error:
-        return _form(str(error), 401, email)
+        return _form(str(error), 200, email)
     target = safe_next(request.form.get("next"))
     session.clear()  # a fresh session on sign-in: nothing carries over from before
     remember = request.form.get("remember") == "on"
@@ -54,8 +54,11 @@ def login():
     return redirect(target)
 
 
-@blueprint.route("/logout", methods=["POST"])
+@blueprint.route("/logout", methods=["GET", "POST"])
 def logout():
+    if request.method == "GET":
+        # Following a link must never sign anyone out; ask, and post the form.
+        return render_template("logout.html", csrf_token=csrf_token())
     if not valid_csrf(request.form.get("csrf_token")):
         return redirect("/")
     logout_user()

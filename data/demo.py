@@ -37,7 +37,8 @@ def promotion_calendar(days: np.ndarray, rng: np.random.Generator) -> np.ndarray
     dates = days.astype("datetime64[D]").astype(object)
     names = np.full(len(days), "", dtype=object)
     for i, day in enumerate(dates):
-        if day.month == 11 and day.weekday() == 4 and 22 <= day.day <= 28:
+        # Black Friday follows US Thanksgiving (the fourth Thursday, 22nd-28th), so it is the 23rd-29th.
+        if day.month == 11 and day.weekday() == 4 and 23 <= day.day <= 29:
             names[i:i + 4] = "Black Friday"  # Friday through Cyber Monday
         elif day.month == 4 and day.day <= 7 and not names[i]:
             names[i] = "Spring Sale"
@@ -64,11 +65,11 @@ def _products(rng: np.random.Generator) -> dict[str, np.ndarray]:
         for sub, (low, high, cost_ratio) in subs.items():
             prices = np.round(np.geomspace(low, high, cat.PRODUCTS_PER_SUB_CATEGORY), 0) - 0.01
             models = rng.choice(cat.PRODUCT_MODELS, size=len(prices), replace=False)
-            for rank, (model, price) in enumerate(zip(models, prices)):
+            for rank, (model, price) in enumerate(zip(models, prices, strict=True)):
                 name = f"{model} {sub.rstrip('s')} {100 * (rank + 1) + 50 * (rank % 2)}"
                 cost = round(price * cost_ratio * rng.uniform(0.93, 1.07), 2)
                 rows.append((name, category, sub, float(price), cost))
-    names, categories, subs, prices, costs = (np.array(c) for c in zip(*rows))
+    names, categories, subs, prices, costs = (np.array(c) for c in zip(*rows, strict=True))
     return {"id": np.arange(1, len(rows) + 1), "name": names, "category": categories,
             "sub_category": subs, "unit_price": prices.astype(float), "unit_cost": costs.astype(float)}
 
@@ -81,7 +82,7 @@ def _customers(rng: np.random.Generator, count: int, start: np.datetime64,
     countries = np.empty(count, dtype=object)
     for region, options in cat.GEOGRAPHY.items():
         mask = regions == region
-        names, shares = zip(*options)
+        names, shares = zip(*options, strict=True)
         countries[mask] = rng.choice(names, size=mask.sum(), p=np.array(shares) / sum(shares))
     first = rng.choice(cat.FIRST_NAMES, size=count)
     last = rng.choice(cat.LAST_NAMES, size=count)
@@ -89,9 +90,9 @@ def _customers(rng: np.random.Generator, count: int, start: np.datetime64,
     names = np.char.add(np.char.add(first.astype(str), " "), last.astype(str)).astype(object)
     for segment, suffixes in cat.COMPANY_SUFFIXES.items():
         mask = segments == segment
-        names[mask] = [f"{w} {s}" for w, s in zip(words[mask], rng.choice(suffixes, mask.sum()))]
+        names[mask] = [f"{w} {s}" for w, s in zip(words[mask], rng.choice(suffixes, mask.sum()), strict=True)]
     ids = np.arange(1, count + 1)
-    names = np.array([f"{name} #{i}" for name, i in zip(names, ids)], dtype=object)
+    names = np.array([f"{name} #{i}" for name, i in zip(names, ids, strict=True)], dtype=object)
     # A third were customers before the window opens; the rest sign up as the business grows.
     span = (end - start) / DAY
     offsets = np.where(rng.random(count) < 0.33, -rng.uniform(1, 720, count),
@@ -173,7 +174,8 @@ def generate(rows: int = 200_000, end: dt.datetime | None = None, seed: int = 42
     unit_price = np.round(products["unit_price"][line_product] * inflation, 2)
     unit_cost = products["unit_cost"][line_product] * inflation
     promo_discount = np.array([cat.PROMOTIONS[p][1] if p else 0.0 for p in order_promo])[line_order]
-    segment_discount = np.select([line_segment == s for s in cat.SEGMENTS], [v[3] for v in cat.SEGMENTS.values()])
+    segment_discount = np.select([line_segment == s for s in cat.SEGMENTS],
+                                 [v[3] for v in cat.SEGMENTS.values()])
     discount = np.round(np.maximum(promo_discount, segment_discount), 2)
     revenue = np.round(quantity * unit_price * (1 - discount), 2)
     cost = np.round(quantity * unit_cost, 2)
@@ -199,7 +201,7 @@ def generate(rows: int = 200_000, end: dt.datetime | None = None, seed: int = 42
 
     used_orders, order_index = np.unique(line_order[source], return_inverse=True)
     order_ids = np.arange(1, len(used_orders) + 1)
-    channel_names, channel_share = zip(*cat.CHANNELS)
+    channel_names, channel_share = zip(*cat.CHANNELS, strict=True)
     orders = {
         "id": order_ids,
         "order_date": order_ts[used_orders],
@@ -259,13 +261,15 @@ def forecast_table(lines: dict[str, np.ndarray], end: np.datetime64,
                     expected = value / min(max(day_fraction, 0.05), 1.0)
                 else:
                     year_ago = m - 12
-                    expected = actual[year_ago * 10_000 + r * 100 + c] * (1 + cat.YEARLY_GROWTH) if year_ago >= 0 else None
+                    expected = (actual[year_ago * 10_000 + r * 100 + c] * (1 + cat.YEARLY_GROWTH)
+                                if year_ago >= 0 else None)
                 # Planners miss by ~8 % usually, and by a lot now and then.
                 error = rng.normal(0, 0.3 if rng.random() < 0.1 else 0.08)
                 month_col.append(month.astype("datetime64[D]"))
                 region_col.append(region)
                 category_col.append(category)
-                forecast_col.append(None if expected is None else round(float(expected) * float(np.exp(error)), 2))
+                planned = None if expected is None else round(float(expected) * float(np.exp(error)), 2)
+                forecast_col.append(planned)
                 actual_col.append(round(float(value), 2))
     return {"id": np.arange(1, len(month_col) + 1), "month": np.array(month_col, dtype="datetime64[D]"),
             "region": np.array(region_col), "category": np.array(category_col),

@@ -82,7 +82,7 @@ class DemoFeed:
     def _write(self, now: dt.datetime, lines: list) -> None:
         month = now.date().replace(day=1)
         revenue_by_cell: dict[tuple[str, str], float] = {}
-        channel_names, channel_share = zip(*cat.CHANNELS)
+        channel_names, channel_share = zip(*cat.CHANNELS, strict=True)
         with self.engine.begin() as connection:
             for customer_id, order_lines in lines:
                 channel = str(self.rng.choice(channel_names, p=channel_share))

@@ -123,6 +123,8 @@ def authenticate(session: Session, email: str, password: str, address: str, limi
     valid = check_password_hash(user.password_hash if user else _DUMMY_HASH, password or "")
     if not user or not valid or not user.active:
         record_failure(session, email, address, now)
+        # Commit the failure now: the caller's transaction is rolled back by the error below.
+        session.commit()
         raise UserError("Wrong email or password, or the account is deactivated.")
     user.last_login_at = now or utcnow()
     return user

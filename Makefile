@@ -1,0 +1,62 @@
+# Pulseboard: `make run` sets everything up and serves the app; `make test` runs every test.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+FLASK := $(VENV)/bin/flask --app app
+HOST ?= 127.0.0.1
+PORT ?= 8050
+export HOST PORT
+
+.PHONY: run test migrate seed install install-dev chromium lint format bench-seed clean help
+
+help:
+	@echo "make run      install, migrate, seed the demo and serve on http://$(HOST):$(PORT)"
+	@echo "make test     the same set-up, then ruff and the whole pytest suite"
+	@echo "make migrate  apply the Alembic migrations to DATABASE_URL (default: instance/pulseboard.db)"
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(VENV)/.runtime-installed: requirements.txt | $(PY)
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev-installed: requirements.txt requirements-dev.txt | $(PY)
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@ $(VENV)/.runtime-installed
+
+install: $(VENV)/.runtime-installed chromium
+install-dev: $(VENV)/.dev-installed chromium
+
+chromium:
+	@bash scripts/ensure_chromium.sh
+
+migrate: $(VENV)/.runtime-installed
+	$(PY) -m data.migrate
+
+seed: migrate
+	$(FLASK) demo seed
+	$(FLASK) users ensure-demo-admin
+
+run: install seed
+	$(PY) app.py
+
+lint: $(VENV)/.dev-installed
+	$(VENV)/bin/ruff check .
+
+format: $(VENV)/.dev-installed
+	$(VENV)/bin/ruff format .
+
+# pytest exits 5 when it collects no tests; CI must never mistake that for success.
+test: install-dev seed lint
+	$(PY) -m pytest; status=$$?; \
+	if [ $$status -eq 5 ]; then echo "pytest collected no tests: failing" >&2; exit 1; fi; \
+	exit $$status
+
+bench-seed: install
+	$(PY) bench/seed.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

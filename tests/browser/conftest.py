@@ -1,0 +1,71 @@
+"""Browser fixtures: the app on a free port in a thread, and Chromium driven by Playwright.
+
+Every page a test opens records console errors and uncaught exceptions; a test fails if any
+appeared, so a broken asset or callback never goes unnoticed.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from playwright.sync_api import sync_playwright
+from werkzeug.serving import make_server
+
+from context import EXTENSION
+from tests.conftest import PEOPLE, build_app
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="session")
+def live_server(template_db, tmp_path_factory):
+    app = build_app(template_db, tmp_path_factory.mktemp("live"))
+    server = make_server("127.0.0.1", 0, app.server, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(10)
+    app.server.extensions[EXTENSION].database.dispose()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1366, "height": 900})
+    context.set_default_timeout(15_000)
+    tab = context.new_page()
+    problems: list[str] = []
+    tab.on("console", lambda message: problems.append(f"console {message.type}: {message.text}")
+           if message.type == "error" else None)
+    tab.on("pageerror", lambda error: problems.append(f"page error: {error}"))
+    yield tab
+    context.close()
+    assert problems == [], "the browser console showed errors"
+
+
+@pytest.fixture
+def sign_in_as(page, live_server):
+    """Sign in through the real form as one of the seeded people and land on `next_path`."""
+
+    def _sign_in(role: str, next_path: str = "/"):
+        email, _, password = PEOPLE[role]
+        page.goto(f"{live_server}{next_path}")
+        page.wait_for_url(f"{live_server}/login**")
+        page.fill("#email", email)
+        page.fill("#password", password)
+        page.click("#sign-in")
+        page.wait_for_url(f"{live_server}{next_path}")
+        page.wait_for_selector(".pb-navbar")
+
+    return _sign_in

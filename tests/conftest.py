@@ -1,0 +1,173 @@
+"""Shared fixtures: a fresh app per test over a copy of a seeded SQLite file, signed-in clients
+for every role, PostgreSQL schemas when TEST_DATABASE_URL is set, and a live server driven by
+Playwright in Chromium for the browser tests."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import os
+import re
+import shutil
+import tempfile
+import uuid
+
+import pytest
+
+# The `app` module builds a default app on import; keep its instance folder out of the repo.
+os.environ.setdefault("PULSEBOARD_INSTANCE", tempfile.mkdtemp(prefix="pulseboard-test-"))
+os.environ.setdefault("PULSEBOARD_ENV", "test")
+
+import sqlalchemy as sa
+from flask_login import login_user
+
+from app import create_app
+from auth.account import Account
+from context import EXTENSION
+from data import users as user_commands
+from data.db import Database
+from data.migrate import upgrade
+from data.seed import seed_demo
+
+DEMO_END = dt.datetime(2026, 11, 20, 15, 30)
+DEMO_ROWS = 5_000
+SECRET = "test-secret-key-that-is-long-enough-0123456789"
+PEOPLE = {
+    "admin": ("ada@example.com", "Ada Admin", "admin-password-1"),
+    "analyst": ("alan@example.com", "Alan Analyst", "analyst-password-1"),
+    "viewer": ("vera@example.com", "Vera Viewer", "viewer-password-1"),
+}
+
+
+def service_url(variable: str, what: str) -> str:
+    """Return a service URL from the environment; skip without it, but fail under CI."""
+    url = os.environ.get(variable)
+    if not url:
+        message = f"{variable} is not set: skipping the tests that need {what}"
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{message}, which CI must run")
+        pytest.skip(message)
+    return url
+
+
+def seed_users(database: Database) -> None:
+    with database.session() as session:
+        for role, (email, name, password) in PEOPLE.items():
+            user_commands.create_user(session, email, password, role, name)
+
+
+@pytest.fixture(scope="session")
+def template_db(tmp_path_factory) -> str:
+    """A migrated SQLite file with the demo business and one user per role, built once."""
+    path = tmp_path_factory.mktemp("template") / "pulseboard.db"
+    url = f"sqlite:///{path}"
+    upgrade(url)
+    database = Database(url)
+    seed_demo(database.engine, rows=DEMO_ROWS, end=DEMO_END)
+    seed_users(database)
+    with database.engine.connect() as connection:
+        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    database.dispose()
+    return str(path)
+
+
+def build_app(template_db: str, folder, **overrides):
+    db_path = folder / "pulseboard.db"
+    shutil.copy(template_db, db_path)
+    config = {"env": "test", "instance_path": folder, "database_url": f"sqlite:///{db_path}",
+              "secret_key": SECRET, "demo_feed": False}
+    config.update(overrides)
+    return create_app(config)
+
+
+@pytest.fixture
+def app(template_db, tmp_path):
+    application = build_app(template_db, tmp_path)
+    yield application
+    application.server.extensions[EXTENSION].database.dispose()
+
+
+@pytest.fixture
+def database(app) -> Database:
+    return app.server.extensions[EXTENSION].database
+
+
+@pytest.fixture
+def client(app):
+    return app.server.test_client()
+
+
+def csrf_from(html: str) -> str:
+    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert match, "the page has no CSRF token"
+    return match.group(1)
+
+
+def sign_in(client, email: str, password: str, remember: bool = False, next_path: str = ""):
+    token = csrf_from(client.get("/login").get_data(as_text=True))
+    form = {"email": email, "password": password, "csrf_token": token, "next": next_path}
+    if remember:
+        form["remember"] = "on"
+    return client.post("/login", data=form)
+
+
+def can_sign_in(app, email: str, password: str) -> bool:
+    """Whether these credentials open a session (checked by asking for the app layout)."""
+    client = app.server.test_client()
+    sign_in(client, email, password)
+    return client.get("/_dash-layout").status_code == 200
+
+
+def _signed_in_client(app, role: str):
+    client = app.server.test_client()
+    email, _, password = PEOPLE[role]
+    response = sign_in(client, email, password)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return client
+
+
+@pytest.fixture
+def admin_client(app):
+    return _signed_in_client(app, "admin")
+
+
+@pytest.fixture
+def analyst_client(app):
+    return _signed_in_client(app, "analyst")
+
+
+@pytest.fixture
+def viewer_client(app):
+    return _signed_in_client(app, "viewer")
+
+
+@pytest.fixture
+def acting_as(app, database):
+    """Call callbacks as plain functions inside a request signed in as `role` (or anonymous)."""
+
+    @contextlib.contextmanager
+    def _acting_as(role: str | None):
+        with app.server.test_request_context("/_dash-update-component", method="POST"):
+            if role is not None:
+                with database.session() as session:
+                    user = user_commands.find_by_email(session, PEOPLE[role][0])
+                    account = Account.from_user(user)
+                login_user(account)
+            yield
+
+    return _acting_as
+
+
+@pytest.fixture
+def postgres_url():
+    """A fresh, empty PostgreSQL schema for one test, dropped afterwards."""
+    base = service_url("TEST_DATABASE_URL", "PostgreSQL")
+    schema = f"pb_test_{uuid.uuid4().hex[:10]}"
+    admin_engine = sa.create_engine(base)
+    with admin_engine.begin() as connection:
+        connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+    separator = "&" if "?" in base else "?"
+    yield f"{base}{separator}options=-csearch_path%3D{schema}"
+    with admin_engine.begin() as connection:
+        connection.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+    admin_engine.dispose()
