@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8050
 export HOST PORT
 
-.PHONY: run test migrate seed install install-dev chromium lint format bench-seed clean help
+.PHONY: run test migrate seed install install-dev chromium lint format bench-seed constraints clean help
 
 help:
 	@echo "make run      install, migrate, seed the demo and serve on http://$(HOST):$(PORT)"
@@ -17,14 +17,13 @@ help:
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
 
-$(VENV)/.runtime-installed: requirements.txt | $(PY)
-	$(PY) -m pip install --quiet -r requirements.txt
+$(VENV)/.runtime-installed: requirements.txt constraints.txt | $(PY)
+	$(PY) -m pip install --quiet -r requirements.txt -c constraints.txt
 	touch $@
 
-$(VENV)/.dev-installed: requirements.txt requirements-dev.txt | $(PY)
-	$(PY) -m pip install --quiet -r requirements-dev.txt
+$(VENV)/.dev-installed: requirements.txt requirements-dev.txt constraints.txt | $(PY)
+	$(PY) -m pip install --quiet -r requirements-dev.txt -c constraints.txt
 	touch $@ $(VENV)/.runtime-installed
 
 install: $(VENV)/.runtime-installed chromium
@@ -57,6 +56,9 @@ test: install-dev seed lint
 
 bench-seed: install
 	$(PY) bench/seed.py
+
+constraints: $(VENV)/.dev-installed
+	{ head -3 constraints.txt; $(VENV)/bin/pip freeze --exclude-editable; } > constraints.tmp && mv constraints.tmp constraints.txt
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
