@@ -26,3 +26,20 @@ def upgrade(url: str | None = None, revision: str = "head") -> None:
 
 def downgrade(url: str | None = None, revision: str = "base") -> None:
     command.downgrade(alembic_config(url), revision)
+
+
+def main() -> None:
+    """`python -m data.migrate`: upgrade DATABASE_URL (default: the SQLite file in instance/)."""
+    from settings import Settings
+
+    settings = Settings.load()
+    if settings.database_url.startswith("sqlite"):
+        settings.instance_path.mkdir(parents=True, exist_ok=True)
+    upgrade(settings.database_url)
+    from sqlalchemy.engine import make_url
+
+    print(f"Database is at the latest migration: {make_url(settings.database_url).render_as_string()}")
+
+
+if __name__ == "__main__":
+    main()
