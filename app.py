@@ -21,6 +21,7 @@ from auth.csrf import csrf_token
 from commands import register_commands
 from components.shell import anonymous_shell, app_shell
 from context import EXTENSION, Services
+from data.cache import ResultCache
 from data.db import Database
 from settings import Settings
 
@@ -69,7 +70,8 @@ def create_app(config: dict | None = None) -> dash.Dash:
     if settings.trusted_proxies:
         count = settings.trusted_proxies
         server.wsgi_app = ProxyFix(server.wsgi_app, x_for=count, x_proto=count, x_host=count)
-    server.extensions[EXTENSION] = Services(settings, Database(settings.database_url))
+    server.extensions[EXTENSION] = Services(
+        settings, Database(settings.database_url), ResultCache(settings.instance_path / "query-cache"))
     init_auth(server, secure_cookies=settings.cookie_secure, session_days=settings.session_days)
     register_commands(server)
 

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import dataclasses
 
-from flask import current_app
+import dash
+from flask import current_app, has_app_context
 
+from data.cache import ResultCache
 from data.db import Database
 from settings import Settings
 
@@ -20,10 +22,19 @@ EXTENSION = "pulseboard"
 class Services:
     settings: Settings
     database: Database
+    cache: ResultCache
 
 
 def services() -> Services:
-    return current_app.extensions[EXTENSION]
+    """The services of the app handling this request, or, inside a background job (a forked
+    process with no Flask context), of the app that started the job."""
+    if has_app_context():
+        return current_app.extensions[EXTENSION]
+    return dash.get_app().server.extensions[EXTENSION]
+
+
+def cache() -> ResultCache:
+    return services().cache
 
 
 def database() -> Database:

@@ -1,0 +1,136 @@
+"""The semantic layer: datasets with a time column, dimensions and measures.
+
+A measure is an aggregation of one column, or a ratio of two measures. Queries may only name
+fields declared here, which is what keeps user input out of SQL identifiers.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+
+import sqlalchemy as sa
+
+from data.models import ForecastMonth, OrderLine
+
+AGGREGATIONS = ("sum", "avg", "count", "count_distinct", "min", "max")
+FORMATS = ("currency", "percent", "integer", "decimal")
+
+
+class UnknownField(LookupError):
+    """A query named a dataset, measure or dimension that is not declared."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Measure:
+    """An aggregation of one column, or `numerator / denominator` of two other measures."""
+
+    name: str
+    label: str
+    column: str | None = None
+    aggregation: str = "sum"
+    numerator: str | None = None
+    denominator: str | None = None
+    format: str = "decimal"
+    currency: str = "USD"
+    higher_is_better: bool = True
+
+    @property
+    def is_ratio(self) -> bool:
+        return self.numerator is not None
+
+
+@dataclasses.dataclass(frozen=True)
+class Dimension:
+    name: str
+    label: str
+    column: str
+    type: str = "text"
+
+
+@dataclasses.dataclass(frozen=True)
+class Dataset:
+    """A table the app can aggregate, with the fields users may ask for."""
+
+    name: str
+    label: str
+    table: sa.Table
+    time_column: str
+    measures: Mapping[str, Measure]
+    dimensions: Mapping[str, Dimension]
+    id_column: str | None = "id"  # increasing with arrival: the live watermark
+
+    def measure(self, name: str) -> Measure:
+        try:
+            return self.measures[name]
+        except KeyError:
+            raise UnknownField(f"{self.label} has no measure called {name!r}.") from None
+
+    def dimension(self, name: str) -> Dimension:
+        try:
+            return self.dimensions[name]
+        except KeyError:
+            raise UnknownField(f"{self.label} has no dimension called {name!r}.") from None
+
+    def column(self, name: str) -> sa.Column:
+        return self.table.c[name]
+
+
+def _by_name(*items):
+    return {item.name: item for item in items}
+
+
+SALES = Dataset(
+    name="sales",
+    label="Sales",
+    table=OrderLine.__table__,
+    time_column="order_date",
+    measures=_by_name(
+        Measure("revenue", "Revenue", "revenue", "sum", format="currency"),
+        Measure("orders", "Orders", "order_id", "count_distinct", format="integer"),
+        Measure("units", "Units", "quantity", "sum", format="integer"),
+        Measure("gross_profit", "Gross profit", "gross_profit", "sum", format="currency"),
+        Measure("margin_pct", "Gross margin %", numerator="gross_profit", denominator="revenue",
+                format="percent"),
+        Measure("aov", "Average order value", numerator="revenue", denominator="orders",
+                format="currency"),
+        Measure("customers", "Active customers", "customer_id", "count_distinct", format="integer"),
+    ),
+    dimensions=_by_name(
+        Dimension("region", "Region", "region"),
+        Dimension("country", "Country", "country"),
+        Dimension("segment", "Segment", "segment"),
+        Dimension("category", "Category", "category"),
+        Dimension("sub_category", "Sub-category", "sub_category"),
+        Dimension("product", "Product", "product"),
+        Dimension("customer", "Customer", "customer"),
+    ),
+)
+
+FORECAST = Dataset(
+    name="forecast",
+    label="Forecast",
+    table=ForecastMonth.__table__,
+    time_column="month",
+    measures=_by_name(
+        Measure("forecast_revenue", "Forecast revenue", "forecast_revenue", "sum", format="currency"),
+        Measure("actual_revenue", "Actual revenue", "actual_revenue", "sum", format="currency"),
+        Measure("attainment_pct", "Forecast attainment %", numerator="actual_revenue",
+                denominator="forecast_revenue", format="percent"),
+    ),
+    dimensions=_by_name(
+        Dimension("region", "Region", "region"),
+        Dimension("category", "Category", "category"),
+    ),
+    id_column=None,
+)
+
+BUILT_IN = {dataset.name: dataset for dataset in (SALES, FORECAST)}
+
+
+def get_dataset(name: str) -> Dataset:
+    """Return the dataset called `name`; raises `UnknownField` when there is none."""
+    try:
+        return BUILT_IN[name]
+    except KeyError:
+        raise UnknownField(f"There is no dataset called {name!r}.") from None
