@@ -14,7 +14,7 @@ import importlib
 import dash
 from dash import _callback
 
-FEATURES = ("callbacks.theme", "callbacks.admin", "callbacks.account")
+FEATURES = ("callbacks.theme", "callbacks.admin", "callbacks.account", "callbacks.overview")
 _registered: tuple[dict, list, list] | None = None
 
 

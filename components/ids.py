@@ -25,3 +25,45 @@ ACCOUNT_NEW = "account-new-password"
 ACCOUNT_CONFIRM = "account-confirm-password"
 ACCOUNT_SUBMIT = "account-submit"
 ACCOUNT_MESSAGE = "account-message"
+
+# Overview
+OV_FILTERS = "ov-filters"          # Store: the filters this page was opened with (from the URL)
+OV_STATE = "ov-state"              # Store: the live state ticks continue from
+OV_META = "ov-meta"                # Store: what the first load drew (regions, categories)
+OV_RELOAD = "ov-reload"            # Store: bumped to redraw everything
+OV_TICK = "ov-tick"                # Store: a tick let through by the in-flight gate
+OV_TICK_DONE = "ov-tick-done"      # Store: the tick that last answered (opens the gate)
+OV_PERIOD = "ov-period"
+OV_DATES = "ov-dates"
+OV_DATES_WRAP = "ov-dates-wrap"
+OV_REGION = "ov-region"
+OV_CATEGORY = "ov-category"
+OV_SEGMENT = "ov-segment"
+OV_INTERVAL = "ov-interval"
+OV_RATE = "ov-rate"
+OV_PAUSE = "ov-pause"
+OV_UPDATED = "ov-updated"
+OV_STALE = "ov-stale"
+OV_STREAM = "ov-stream"
+OV_REGIONS = "ov-regions"
+OV_MIX = "ov-mix"
+OV_FORECAST = "ov-forecast"
+OV_FORECAST_NOTE = "ov-forecast-note"
+OV_TOP_CUSTOMERS = "ov-top-customers"
+OV_TOP_PRODUCTS = "ov-top-products"
+OV_HEAVY_INTERVAL = "ov-heavy-interval"
+OV_PROGRESS = "ov-progress"
+OV_CANCEL = "ov-cancel"
+OV_HEAVY_STATUS = "ov-heavy-status"
+
+
+def kpi_value(name: str) -> str:
+    return f"kv-{name}"
+
+
+def kpi_delta(name: str) -> str:
+    return f"kd-{name}"
+
+
+def kpi_spark(name: str) -> str:
+    return f"ks-{name}"

@@ -165,6 +165,21 @@ def _stream_grid(now: dt.datetime) -> list[dt.datetime]:
     return [last - dt.timedelta(minutes=STREAM_MINUTES - 1 - i) for i in range(STREAM_MINUTES)]
 
 
+def _stream_tail(engine, filters, as_of: dt.datetime, now: dt.datetime, version: int) -> dict:
+    """The stream's update: the last shown minute refreshed, newer minutes appended, and as
+    many dropped from the front, so it always shows the last hour."""
+    grid = _stream_grid(now)
+    last_shown = floor_bucket(as_of, "minute")
+    if last_shown < grid[0]:  # the page slept for over an hour: replace everything
+        part, index, drop = grid, 0, 0
+    else:
+        part = [bucket for bucket in grid if bucket >= last_shown]
+        index, drop = STREAM_MINUTES - 1, len(part) - 1
+    values = _revenue_on_grid(engine, filters, "minute", part, None, version).get(None)
+    return {"index": index, "size": STREAM_MINUTES, "x": [_iso(b) for b in part],
+            "y": values or [0.0] * len(part), "drop_front": drop}
+
+
 def load_overview(engine: Engine, cache: ResultCache, filters: OverviewFilters,
                   now: dt.datetime) -> dict:
     """Everything the Overview draws first, and the live state its ticks continue from."""
@@ -200,8 +215,9 @@ def tick_overview(engine: Engine, cache: ResultCache, filters: OverviewFilters, 
     must be drawn afresh (a new day started a new window, a new region or category appeared, or
     the state is unusable); otherwise KPI values, series tails and the new state.
 
-    A tail `{"index": i, "x": [...], "y": [...]}` replaces points from index i on and appends
-    the rest; the stream's tail also says how many points to drop from the front.
+    A tail `{"index": i, "size": n, "x": [...], "y": [...]}` is written from position i on into
+    a series that holds n points: positions below n are replaced, the rest appended. The
+    stream's tail then says how many points to drop from the front (`drop_front`).
     """
     period = resolve_period(filters.period, now, filters.start, filters.end)
     try:
@@ -223,17 +239,14 @@ def tick_overview(engine: Engine, cache: ResultCache, filters: OverviewFilters, 
     if set(regions) - set(state.get("regions") or []) or list(mix) != state.get("categories"):
         return {"reload": True}
     tail_x = [_iso(b) for b in tail_grid]
-    stream_grid = [b for b in _stream_grid(now) if b >= floor_bucket(as_of, "minute")]
-    stream = _revenue_on_grid(engine, filters, "minute", stream_grid, None, version).get(None)
-    rolled = len(stream_grid) - 1
     return {
         "kpis": kpis,
-        "spark": {name: {"index": index, "x": tail_x, "y": values} for name, values in series.items()},
-        "regions": {name: {"index": index, "x": tail_x,
+        "spark": {name: {"index": index, "size": index + 1, "x": tail_x, "y": values}
+                  for name, values in series.items()},
+        "regions": {name: {"index": index, "size": index + 1, "x": tail_x,
                            "y": regions.get(name, [0.0] * len(tail_grid))}
                     for name in state.get("regions") or []},
-        "stream": {"index": STREAM_MINUTES - 1 - rolled, "x": [_iso(b) for b in stream_grid],
-                   "y": stream or [0.0] * len(stream_grid), "drop_front": rolled},
+        "stream": _stream_tail(engine, filters, as_of, now, version),
         "mix": list(mix.values()),
         "updated_at": _iso(now),
         "state": dict(state, version=version, as_of=_iso(now), anchors=anchors),

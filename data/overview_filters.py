@@ -64,3 +64,28 @@ def _date(text: str | None) -> dt.date | None:
         return dt.date.fromisoformat(text) if text else None
     except ValueError:
         return None
+
+
+def filter_options(engine, cache) -> dict[str, list[str]]:
+    """The values each filter offers, from the data itself (cached for five minutes)."""
+    from data.query import distinct_values
+
+    return cache.get_or_compute("overview-filter-options", lambda: {
+        name: distinct_values(engine, "sales", name) for name in DIMENSIONS}, ttl=300)
+
+
+def filters_to_json(filters: OverviewFilters) -> dict:
+    data = dataclasses.asdict(filters)
+    data["start"] = filters.start.isoformat() if filters.start else None
+    data["end"] = filters.end.isoformat() if filters.end else None
+    return data
+
+
+def filters_from_json(data: dict, allowed: Mapping[str, set[str]]) -> OverviewFilters:
+    """Filters echoed back by the browser, validated again like a URL (never trusted)."""
+    data = data if isinstance(data, dict) else {}
+    query = {"period": data.get("period"), "start": data.get("start"), "end": data.get("end")}
+    for name in DIMENSIONS:
+        values = data.get(name) if isinstance(data.get(name), list | tuple) else []
+        query[name] = ",".join(str(value) for value in values)
+    return OverviewFilters.from_query(query, allowed)

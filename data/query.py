@@ -260,3 +260,15 @@ def run_query(engine: Engine, spec: QuerySpec, as_components: bool = False) -> p
     if BUCKET in frame.columns:
         frame[BUCKET] = pd.to_datetime(frame[BUCKET]).astype("datetime64[us]")
     return frame
+
+
+def distinct_values(engine: Engine, dataset_name: str, dimension: str, limit: int = 1000) -> list:
+    """The values a dimension takes (for filter pickers), sorted; raises `QueryError` if unknown."""
+    try:
+        dataset = get_dataset(dataset_name)
+        column = dataset.table.c[dataset.dimension(dimension).column]
+    except UnknownField as error:
+        raise QueryError(str(error)) from None
+    query = sa.select(column).where(column.is_not(None)).distinct().order_by(column).limit(limit)
+    with engine.connect() as connection:
+        return list(connection.execute(query).scalars())
