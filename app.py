@@ -18,11 +18,10 @@ import callbacks
 from auth import init_auth
 from auth.account import current_account
 from auth.csrf import csrf_token
+from background import JobManager
 from commands import register_commands
 from components.shell import anonymous_shell, app_shell
-from context import EXTENSION, Services
-from data.cache import ResultCache
-from data.db import Database
+from context import EXTENSION, build_services
 from settings import Settings
 
 ROOT = Path(__file__).resolve().parent
@@ -50,10 +49,11 @@ def serve_layout():
     return app_shell(account.display_name, account.email, account.role, csrf_token())
 
 
-def background_manager(settings: Settings) -> dash.DiskcacheManager:
-    """Background callbacks run through a diskcache under instance/ (Celery when scaled out)."""
+def background_manager(settings: Settings) -> JobManager:
+    """Background callbacks keep their results in a diskcache under instance/ and run from a
+    forkserver (see background.py); Celery takes over when scaled out."""
     cache = diskcache.Cache(str(settings.instance_path / "background-cache"))
-    return dash.DiskcacheManager(cache)
+    return JobManager(cache, settings)
 
 
 def create_app(config: dict | None = None) -> dash.Dash:
@@ -70,8 +70,7 @@ def create_app(config: dict | None = None) -> dash.Dash:
     if settings.trusted_proxies:
         count = settings.trusted_proxies
         server.wsgi_app = ProxyFix(server.wsgi_app, x_for=count, x_proto=count, x_host=count)
-    server.extensions[EXTENSION] = Services(
-        settings, Database(settings.database_url), ResultCache(settings.instance_path / "query-cache"))
+    server.extensions[EXTENSION] = build_services(settings)
     init_auth(server, secure_cookies=settings.cookie_secure, session_days=settings.session_days)
     register_commands(server)
 

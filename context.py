@@ -7,12 +7,15 @@ functions, so no module keeps a global database or settings object.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
+from collections.abc import Callable
 
 import dash
 from flask import current_app, has_app_context
 
 from data.cache import ResultCache
 from data.db import Database
+from data.models import utcnow
 from settings import Settings
 
 EXTENSION = "pulseboard"
@@ -23,18 +26,40 @@ class Services:
     settings: Settings
     database: Database
     cache: ResultCache
+    clock: Callable[[], dt.datetime] = utcnow  # naive UTC; tests pin it
+
+
+_job_services: Services | None = None
+
+
+def build_services(settings: Settings) -> Services:
+    """Open the database and result cache that `settings` describe."""
+    return Services(settings, Database(settings.database_url),
+                    ResultCache(settings.instance_path / "query-cache"))
+
+
+def use_job_services(job_services: Services) -> None:
+    """Inside a background job (its own process, no Flask app): use these services."""
+    global _job_services
+    _job_services = job_services
 
 
 def services() -> Services:
-    """The services of the app handling this request, or, inside a background job (a forked
-    process with no Flask context), of the app that started the job."""
+    """The services of the app handling this request, or of the background job running."""
     if has_app_context():
         return current_app.extensions[EXTENSION]
+    if _job_services is not None:
+        return _job_services
     return dash.get_app().server.extensions[EXTENSION]
 
 
 def cache() -> ResultCache:
     return services().cache
+
+
+def now() -> dt.datetime:
+    """The app's idea of the current time (naive UTC)."""
+    return services().clock()
 
 
 def database() -> Database:

@@ -2,7 +2,7 @@
 panels in a background job with progress and cancel.
 
 Ticks pass a gate in the browser (`ov-tick`) that lets one through only when the previous one
-has answered, so a slow tick is never queued behind. Every data call goes through
+has answered (the tick's `running=` flag), so a slow tick is never queued behind. Every data call goes through
 `data.overview`; these functions only turn its answers into components and patches.
 """
 
@@ -19,7 +19,7 @@ from charts.overview import forecast_figure, mix_figure, region_figure, sparklin
 from components import ids
 from components.overview import DEFAULT_RATE, RATES
 from context import cache, database
-from data.models import utcnow
+from context import now as clock_now
 from data.overview import KPIS, load_overview, tick_overview
 from data.overview_filters import OverviewFilters, filter_options, filters_from_json
 from data.overview_panels import forecast_vs_actual, top_n
@@ -89,7 +89,7 @@ def load(filters_data, theme, _reload):
     """Draw every live figure and card afresh for these filters."""
     filters = _filters(filters_data)
     try:
-        data = load_overview(database().engine, cache(), filters, utcnow())
+        data = load_overview(database().engine, cache(), filters, clock_now())
     except Exception:
         log.exception("overview load failed")
         return ([no_update] * (len(LOAD_OUTPUTS) - 1)
@@ -112,21 +112,21 @@ def load(filters_data, theme, _reload):
 
 clientside_callback(
     """
-    function(intervals, done) {
-        // Let a tick through only when the last one has answered (or 30 s have passed).
-        const gate = window.pulseboardTickGate = window.pulseboardTickGate || {busySince: 0};
-        const trigger = dash_clientside.callback_context.triggered_id;
-        if (trigger === "ov-tick-done") { gate.busySince = 0; return dash_clientside.no_update; }
-        if (gate.busySince && Date.now() - gate.busySince < 30000) {
+    function(intervals, busy) {
+        // Let a tick through only when the last one has answered. `busy` is set by the tick's
+        // own `running=` flag (read as State, so this is no callback cycle); a request that
+        // hangs for 30 s no longer holds the page back.
+        const gate = window.pulseboardTickGate = window.pulseboardTickGate || {sentAt: 0};
+        if (busy && Date.now() - gate.sentAt < 30000) {
             return dash_clientside.no_update;
         }
-        gate.busySince = Date.now();
+        gate.sentAt = Date.now();
         return intervals;
     }
     """,
     Output(ids.OV_TICK, "data"),
     Input(ids.OV_INTERVAL, "n_intervals"),
-    Input(ids.OV_TICK_DONE, "data"),
+    State(ids.OV_TICK_BUSY, "data"),
     prevent_initial_call=True,
 )
 
@@ -155,18 +155,18 @@ TICK_OUTPUTS = [
     Output(ids.OV_UPDATED, "children", allow_duplicate=True),
     Output(ids.OV_STALE, "children", allow_duplicate=True),
     Output(ids.OV_RELOAD, "data", allow_duplicate=True),
-    Output(ids.OV_TICK_DONE, "data"),
 ]
 
 
 @dash.callback(*TICK_OUTPUTS, Input(ids.OV_TICK, "data"), State(ids.OV_FILTERS, "data"),
-               State(ids.OV_STATE, "data"), State(ids.OV_RELOAD, "data"), prevent_initial_call=True)
-def tick(tick_number, filters_data, state, reload_count):
+               State(ids.OV_STATE, "data"), State(ids.OV_RELOAD, "data"), prevent_initial_call=True,
+               running=[(Output(ids.OV_TICK_BUSY, "data"), True, False)])
+def tick(_tick_number, filters_data, state, reload_count):
     """Fetch only what arrived since the state's watermark and patch it into the page."""
-    nothing = [no_update] * (len(TICK_OUTPUTS) - 5)
-    now = utcnow()
+    nothing = [no_update] * (len(TICK_OUTPUTS) - 4)
+    now = clock_now()
     if not isinstance(state, dict):
-        return [*nothing, no_update, no_update, no_update, no_update, tick_number]
+        return [*nothing, no_update, no_update, no_update, no_update]
     try:
         filters = _filters(filters_data)
         update = tick_overview(database().engine, cache(), filters, state, now)
@@ -174,13 +174,12 @@ def tick(tick_number, filters_data, state, reload_count):
         # Keep what is on screen and say it may be stale; the next good tick clears this.
         log.exception("overview tick failed")
         return [*nothing, no_update, no_update,
-                _stale(f"Data may be stale: the refresh at {now:%H:%M:%S} UTC failed"), no_update,
-                tick_number]
+                _stale(f"Data may be stale: the refresh at {now:%H:%M:%S} UTC failed"), no_update]
     updated = f"Updated {now:%H:%M:%S} UTC"
     if update is None:
-        return [*nothing, no_update, updated, "", no_update, tick_number]
+        return [*nothing, no_update, updated, "", no_update]
     if update.get("reload"):
-        return [*nothing, no_update, updated, "", (reload_count or 0) + 1, tick_number]
+        return [*nothing, no_update, updated, "", (reload_count or 0) + 1]
     cards = update["kpis"]
     sparks = []
     for card in cards:
@@ -201,7 +200,7 @@ def tick(tick_number, filters_data, state, reload_count):
             + [format_change(card["change"]) for card in cards]
             + [DELTA_CLASS[card["good"]] for card in cards]
             + sparks
-            + [stream, regions, mix, update["state"], updated, "", no_update, tick_number])
+            + [stream, regions, mix, update["state"], updated, "", no_update])
 
 
 # -- refresh rate and pause -------------------------------------------------------------------
@@ -246,9 +245,8 @@ def refresh_rate(rate, pauses):
 )
 def heavy_panels(set_progress, filters_data, _refresh, theme):
     """Forecast versus actual and the top 10 tables, computed in a background job."""
-    database().engine.dispose(close=False)  # a forked job must not reuse the parent's sockets
     filters = _filters(filters_data)
-    now = utcnow()
+    now = clock_now()
     period = resolve_period(filters.period, now, filters.start, filters.end)
     engine, results = database().engine, cache()
     set_progress((10, "Forecast 1 of 3"))

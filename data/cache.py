@@ -12,6 +12,8 @@ from typing import TypeVar
 
 import diskcache
 
+from data.db import _after_fork
+
 T = TypeVar("T")
 DEFAULT_TTL_SECONDS = 600
 
@@ -22,8 +24,18 @@ class ResultCache:
     def __init__(self, directory: Path, ttl: float = DEFAULT_TTL_SECONDS,
                  size_limit: int = 512 * 1024 * 1024):
         self.ttl = ttl
-        self._cache = diskcache.Cache(str(directory), size_limit=size_limit,
-                                      eviction_policy="least-recently-used")
+        self._directory, self._size_limit = str(directory), size_limit
+        self._cache = self._open()
+        # A forked background job gets its own connections: SQLite's locks do not survive a
+        # fork, and an inherited handle can wait forever (seen: a job stuck in Cache.get).
+        _after_fork(self, ResultCache._reopen)
+
+    def _open(self) -> diskcache.Cache:
+        return diskcache.Cache(self._directory, size_limit=self._size_limit,
+                               eviction_policy="least-recently-used")
+
+    def _reopen(self) -> None:
+        self._cache = self._open()
 
     def get_or_compute(self, key: str, compute: Callable[[], T], ttl: float | None = None) -> T:
         missing = object()

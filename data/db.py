@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -30,6 +32,22 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10, pool_recycle=1800)
 
 
+def _after_fork(owner, action) -> None:
+    """Run `action(owner)` in every forked child (background jobs fork) while `owner` lives.
+
+    A child must not use connections inherited from its parent: they share sockets and, for
+    SQLite, lock state that does not survive a fork. Held weakly, so owners can be collected.
+    """
+    reference = weakref.ref(owner)
+
+    def in_child() -> None:
+        target = reference()
+        if target is not None:
+            action(target)
+
+    os.register_at_fork(after_in_child=in_child)
+
+
 class Database:
     """An engine plus a session factory; `session()` commits on success and rolls back on error."""
 
@@ -37,6 +55,7 @@ class Database:
         self.url = url
         self.engine = make_engine(url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        _after_fork(self, lambda database: database.engine.dispose(close=False))
 
     @contextmanager
     def session(self) -> Iterator[Session]:

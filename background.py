@@ -1,0 +1,53 @@
+"""How background callbacks run on one machine: Dash's DiskcacheManager, with every job started
+from a forkserver instead of forked from the web server.
+
+Dash forks the serving process for each job. A web server runs many threads, and a fork copies
+whatever locks those threads held at that instant: we saw jobs hang forever on SQLite's global
+mutex and on Python's import lock. A forkserver is a clean, single-threaded process with the
+heavy modules already imported, so each job forks from it quickly and inherits no held locks.
+The job has no Flask app, so it gets the app's settings and opens its own database and cache.
+"""
+
+from __future__ import annotations
+
+import multiprocess
+from dash import DiskcacheManager
+
+from context import build_services, use_job_services
+from settings import Settings
+
+PRELOAD = ["pandas", "numpy", "sqlalchemy", "plotly.graph_objects", "dash", "diskcache",
+           "callbacks.overview"]
+_job_context = None
+
+
+def job_context():
+    """The forkserver context, set up once per process."""
+    global _job_context
+    if _job_context is None:
+        _job_context = multiprocess.get_context("forkserver")
+        _job_context.set_forkserver_preload(PRELOAD)
+    return _job_context
+
+
+def run_job(settings: Settings, job_fn, *job_args) -> None:
+    """A job's entry point in its own process: its own services, then Dash's job function."""
+    use_job_services(build_services(settings))
+    job_fn(*job_args)
+
+
+class JobManager(DiskcacheManager):
+    """DiskcacheManager whose jobs start from the forkserver with the app's settings."""
+
+    def __init__(self, cache, settings: Settings):
+        super().__init__(cache)
+        self._settings = settings
+
+    def call_job_fn(self, key, job_fn, args, context):
+        process = job_context().Process(
+            target=run_job,
+            args=(self._settings, job_fn, key, self._make_progress_key(key), args, context),
+            daemon=False,
+        )
+        process.start()
+        return process.pid
