@@ -57,7 +57,8 @@ def base_components(engine: Engine, dataset: Dataset, measures: tuple[str, ...],
     spec = QuerySpec(dataset.name, measures, start=window.start, end=window.end, filters=filters,
                      upto_id=upto_id)
     frame = run_query(engine, spec, as_components=True)
-    return {name: _plain(value) for name, value in frame.iloc[0].items()}
+    # By column, not `iloc[0]`: a row of int and float columns would turn the counts into floats.
+    return {name: _plain(value) for name, value in frame.to_dict("records")[0].items()}
 
 
 def _plain(value):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 
+import pandas as pd
 from sqlalchemy import Engine
 
 from data.cache import ResultCache
@@ -65,8 +66,9 @@ def forecast_by_month(engine: Engine, filters: OverviewFilters, start: dt.dateti
     first_month = dt.datetime.combine(start.date().replace(day=1), dt.time())
     spec = QuerySpec("forecast", ("forecast_revenue",), time_grain="month", start=first_month,
                      end=end, filters=filters.forecast_filters())
+    # A month whose cells all lack a forecast sums to NULL, which the frame holds as NaN.
     return {row.bucket.to_pydatetime(): row.forecast_revenue
-            for row in run_query(engine, spec).itertuples() if row.forecast_revenue is not None}
+            for row in run_query(engine, spec).itertuples() if pd.notna(row.forecast_revenue)}
 
 
 def prorate(plan: dict[dt.datetime, float] | None, start: dt.datetime, end: dt.datetime) -> float | None:
@@ -114,9 +116,11 @@ def _kpis(engine, cache, filters: OverviewFilters, period: Period, now: dt.datet
     return cards, {"current": current_anchor.to_json(), "previous": previous_anchor.to_json()}
 
 
-def _kpi_series(engine, filters, period: Period, grid: list[dt.datetime], version: int) -> dict:
+def _kpi_series(engine, filters, period: Period, grid: list[dt.datetime], version: int,
+                now: dt.datetime) -> dict:
     """Each KPI's value per bucket of `grid` (a suffix of the period's grid)."""
-    window = Window(grid[0], period.end)
+    # The first bucket may start before the period (a week from its Monday): count the period only.
+    window = Window(max(grid[0], period.start), period.end)
     points = {p["bucket"]: p for p in bucket_series(engine, SALES, SALES_KPIS, period.grain, window,
                                                     filters.query_filters(), version)}
     plan = forecast_by_month(engine, filters, grid[0], grid[-1] + STEPS[period.grain])
@@ -126,19 +130,23 @@ def _kpi_series(engine, filters, period: Period, grid: list[dt.datetime], versio
         for name in SALES_KPIS:
             # An empty bucket sold nothing (0), but has no margin or average (None).
             series[name].append(point.get(name, None if SALES.measure(name).is_ratio else 0))
-        bucket_end = bucket + STEPS[period.grain]
-        if period.end:
-            bucket_end = min(bucket_end, period.end)
+        # The plan for the bucket's part of the period, which runs to now when it is open,
+        # as the KPI card's attainment does.
+        bucket_end = min(bucket + STEPS[period.grain], period.end or now)
         planned = prorate(plan, max(bucket, period.start), bucket_end)
         series["attainment_pct"].append(_ratio(point.get("revenue", 0), planned))
     return series
 
 
 def _revenue_on_grid(engine, filters, grain: str, grid: list[dt.datetime], end: dt.datetime | None,
-                     version: int, by: str | None = None) -> dict:
-    """Revenue per bucket of `grid`, zero-filled; per value of `by` when given, else under None."""
-    points = bucket_series(engine, SALES, ("revenue",), grain, Window(grid[0], end),
-                           filters.query_filters(), version, by=by)
+                     version: int, by: str | None = None, start: dt.datetime | None = None) -> dict:
+    """Revenue per bucket of `grid`, zero-filled; per value of `by` when given, else under None.
+
+    Rows before `start` are left out even when the first bucket begins earlier.
+    """
+    window = Window(grid[0] if start is None else max(grid[0], start), end)
+    points = bucket_series(engine, SALES, ("revenue",), grain, window, filters.query_filters(), version,
+                           by=by)
     values: dict = {}
     for point in points:
         values.setdefault(point.get("by"), {})[point["bucket"]] = point["revenue"]
@@ -187,12 +195,13 @@ def load_overview(engine: Engine, cache: ResultCache, filters: OverviewFilters,
     version = data_version(engine, SALES)
     kpis, anchors = _kpis(engine, cache, filters, period, now, version, {})
     grid = bucket_grid(period.start, _latest(period, now), period.grain)
-    series = _kpi_series(engine, filters, period, grid, version)
+    series = _kpi_series(engine, filters, period, grid, version, now)
     for card in kpis:
         card["spark"] = {"x": [_iso(b) for b in grid], "y": series[card["name"]]}
     stream_grid = _stream_grid(now)
     stream = _revenue_on_grid(engine, filters, "minute", stream_grid, None, version).get(None)
-    regions = _revenue_on_grid(engine, filters, period.grain, grid, period.end, version, by="region")
+    regions = _revenue_on_grid(engine, filters, period.grain, grid, period.end, version, by="region",
+                               start=period.start)
     mix = _mix(engine, cache, filters, period, anchors["current"]["base_id"], version)
     state = {"version": version, "as_of": _iso(now), "period": period.key,
              "start": _iso(period.start), "anchors": anchors, "regions": sorted(regions),
@@ -233,8 +242,9 @@ def tick_overview(engine: Engine, cache: ResultCache, filters: OverviewFilters, 
     full_grid = bucket_grid(period.start, _latest(period, now), period.grain)
     index = len(bucket_grid(period.start, _latest(period, as_of), period.grain)) - 1
     tail_grid = full_grid[index:]
-    series = _kpi_series(engine, filters, period, tail_grid, version)
-    regions = _revenue_on_grid(engine, filters, period.grain, tail_grid, period.end, version, by="region")
+    series = _kpi_series(engine, filters, period, tail_grid, version, now)
+    regions = _revenue_on_grid(engine, filters, period.grain, tail_grid, period.end, version, by="region",
+                               start=period.start)
     mix = _mix(engine, cache, filters, period, anchors["current"]["base_id"], version)
     if set(regions) - set(state.get("regions") or []) or list(mix) != state.get("categories"):
         return {"reload": True}

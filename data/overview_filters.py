@@ -25,6 +25,8 @@ class OverviewFilters:
     @classmethod
     def from_query(cls, query: Mapping[str, str], allowed: Mapping[str, set[str]]) -> OverviewFilters:
         """Parse URL parameters; anything unknown or malformed is dropped, never an error."""
+        # Values echoed back by the browser may be anything, not only text: drop those too.
+        query = {name: value for name, value in query.items() if isinstance(value, str)}
         period = query.get("period") if query.get("period") in PERIODS else DEFAULT_PERIOD
         start, end = _date(query.get("start")), _date(query.get("end"))
         if period == "custom" and not (start and end):

@@ -73,6 +73,9 @@ def time_bucket(column: sa.ColumnElement, grain: str, dialect: str) -> sa.Column
     if grain not in GRAINS:
         raise QueryError(f"Time grain must be one of: {', '.join(GRAINS)}.")
     if dialect == "postgresql":
+        if isinstance(column.type, sa.Date):
+            # date_trunc of a DATE is a timestamp *with* time zone; keep buckets naive like the rest.
+            column = sa.cast(column, sa.DateTime)
         return sa.func.date_trunc(sa.literal_column(f"'{grain}'"), column)
     if dialect == "sqlite":
         if grain in _SQLITE_FORMATS:
@@ -82,7 +85,8 @@ def time_bucket(column: sa.ColumnElement, grain: str, dialect: str) -> sa.Column
             return sa.func.strftime(sa.literal_column("'%Y-%m-%d 00:00:00'"), column,
                                     sa.literal_column("'weekday 0'"), sa.literal_column("'-6 days'"))
         month = sa.cast(sa.func.strftime(sa.literal_column("'%m'"), column), sa.Integer)
-        first_month = ((month - 1) / 3) * 3 + 1
+        # `//`: SQLAlchemy 2 renders `/` as true division, which would make every month a quarter.
+        first_month = ((month - 1) // 3) * 3 + 1
         return sa.func.printf(sa.literal_column("'%s-%02d-01 00:00:00'"),
                               sa.func.strftime(sa.literal_column("'%Y'"), column), first_month)
     raise QueryError(f"Time buckets are not supported on {dialect}.")
@@ -185,13 +189,25 @@ def filter_clause(dataset: Dataset, item: Filter, table: sa.Table) -> sa.ColumnE
             "lt": column.__lt__, "lte": column.__le__}[item.op](item.value)
 
 
+def _time_bound(time: sa.ColumnElement, moment: dt.datetime) -> dt.datetime | dt.date:
+    """`moment` as `time` compares it: on a DATE column, the first whole day at or after it.
+
+    A date counts as its midnight. SQLite compares a DATE column as text with a bound written
+    as a full timestamp, which would put a month's '2025-03-01' before '2025-03-01 00:00:00'.
+    """
+    if isinstance(time.type, sa.Date) and isinstance(moment, dt.datetime):
+        day = moment.date()
+        return day if moment.time() == dt.time() else day + dt.timedelta(days=1)
+    return moment
+
+
 def where_clauses(dataset: Dataset, spec: QuerySpec, table: sa.Table) -> list[sa.ColumnElement]:
     clauses = [filter_clause(dataset, item, table) for item in spec.filters]
     time = table.c[dataset.time_column]
     if spec.start is not None:
-        clauses.append(time >= spec.start)
+        clauses.append(time >= _time_bound(time, spec.start))
     if spec.end is not None:
-        clauses.append(time < spec.end)
+        clauses.append(time < _time_bound(time, spec.end))
     if spec.after_id is not None or spec.upto_id is not None:
         if dataset.id_column is None:
             raise QueryError(f"{dataset.label} has no arrival order to watermark on.")
