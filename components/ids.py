@@ -32,7 +32,7 @@ OV_STATE = "ov-state"              # Store: the live state ticks continue from
 OV_META = "ov-meta"                # Store: what the first load drew (regions, categories)
 OV_RELOAD = "ov-reload"            # Store: bumped to redraw everything
 OV_TICK = "ov-tick"                # Store: a tick let through by the in-flight gate
-OV_TICK_DONE = "ov-tick-done"      # Store: the tick that last answered (opens the gate)
+OV_TICK_BUSY = "ov-tick-busy"      # Store: True while a tick is in flight (its running= flag)
 OV_PERIOD = "ov-period"
 OV_DATES = "ov-dates"
 OV_DATES_WRAP = "ov-dates-wrap"

@@ -156,7 +156,7 @@ def overview_body(filters: dict, options: dict, periods: dict, kpis: list[tuple[
         dcc.Store(id=ids.OV_META),
         dcc.Store(id=ids.OV_RELOAD, data=0),
         dcc.Store(id=ids.OV_TICK),
-        dcc.Store(id=ids.OV_TICK_DONE),
+        dcc.Store(id=ids.OV_TICK_BUSY, data=False),
         dcc.Interval(id=ids.OV_INTERVAL, interval=DEFAULT_RATE),
         filter_bar(filters, options, periods),
         dbc.Row([kpi_card(name, label) for name, label in kpis], className="g-3 mb-3"),

@@ -21,15 +21,26 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 
 
 @pytest.fixture(scope="session")
-def live_server(template_db, tmp_path_factory):
+def live_app(template_db, tmp_path_factory):
     app = build_app(template_db, tmp_path_factory.mktemp("live"))
-    server = make_server("127.0.0.1", 0, app.server, threaded=True)
+    yield app
+    app.server.extensions[EXTENSION].database.dispose()
+
+
+@pytest.fixture(scope="session")
+def live_database(live_app):
+    """The live server's own database, for tests that write to it (as the demo feed does)."""
+    return live_app.server.extensions[EXTENSION].database
+
+
+@pytest.fixture(scope="session")
+def live_server(live_app):
+    server = make_server("127.0.0.1", 0, live_app.server, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
     thread.join(10)
-    app.server.extensions[EXTENSION].database.dispose()
 
 
 @pytest.fixture(scope="session")
