@@ -12,7 +12,7 @@ import datetime as dt
 import logging
 
 import dash
-from dash import Input, Output, Patch, State, clientside_callback, no_update
+from dash import ClientsideFunction, Input, Output, State, clientside_callback, no_update
 
 from charts.formatting import format_change, format_value
 from charts.overview import forecast_figure, mix_figure, region_figure, sparkline, stream_figure
@@ -28,6 +28,7 @@ from data.periods import resolve_period
 log = logging.getLogger(__name__)
 DELTA_CLASS = {True: "pb-kpi-delta pb-delta-good", False: "pb-kpi-delta pb-delta-bad",
                None: "pb-kpi-delta"}
+DELTA_CLASS_BY_FLAG = {1: DELTA_CLASS[True], 0: DELTA_CLASS[False], -1: DELTA_CLASS[None]}
 
 
 def _filters(data) -> OverviewFilters:
@@ -79,8 +80,12 @@ LOAD_OUTPUTS = [
     *[Output(ids.kpi_delta(name), "className") for name in KPIS],
     *[Output(ids.kpi_spark(name), "figure") for name in KPIS],
     Output(ids.OV_STREAM, "figure"), Output(ids.OV_REGIONS, "figure"), Output(ids.OV_MIX, "figure"),
-    Output(ids.OV_STATE, "data"), Output(ids.OV_UPDATED, "children"), Output(ids.OV_STALE, "children"),
+    Output(ids.OV_STATE, "data"), Output(ids.OV_META, "data"), Output(ids.OV_UPDATED, "children"),
+    Output(ids.OV_STALE, "children"),
 ]
+# The state a tick changes travels each tick; what the first load fixed stays in the meta store.
+LIVE_KEYS = ("version", "as_of", "anchors")
+STATIC_KEYS = ("period", "start", "regions", "categories")
 
 
 @dash.callback(*LOAD_OUTPUTS, Input(ids.OV_FILTERS, "data"), Input(ids.THEME_STORE, "data"),
@@ -104,7 +109,10 @@ def load(filters_data, theme, _reload):
         + [stream_figure(data["stream"]["x"], data["stream"]["y"], theme),
            region_figure(data["regions"]["x"], data["regions"]["traces"], theme),
            mix_figure(data["mix"], theme),
-           data["state"], f"Updated {_clock(data['updated_at'])}", ""]
+           {key: data["state"][key] for key in LIVE_KEYS},
+           {**{key: data["state"][key] for key in STATIC_KEYS}, "kpis": list(KPIS),
+            "classes": {str(flag): name for flag, name in DELTA_CLASS_BY_FLAG.items()}},
+           f"Updated {_clock(data['updated_at'])}", ""]
     )
 
 
@@ -131,26 +139,43 @@ clientside_callback(
 )
 
 
-def _patch_tail(trace: Patch, tail: dict) -> None:
-    """Write a tail into one trace: positions the client holds are replaced, the rest appended."""
-    for offset, (x, y) in enumerate(zip(tail["x"], tail["y"], strict=True)):
-        position = tail["index"] + offset
-        if position < tail["size"]:
-            trace["x"][position] = x
-            trace["y"][position] = y
-        else:
-            trace["x"].append(x)
-            trace["y"].append(y)
+def _flag(good: bool | None) -> int:
+    return -1 if good is None else int(good)
+
+
+def _rounded(values: list, kind: str) -> list:
+    """Values as the figures show them: cents for money, whole units, 6 places for ratios."""
+    places = {"currency": 2, "integer": 0, "percent": 6}.get(kind, 4)
+    return [None if v is None else (round(v) if places == 0 else round(v, places)) for v in values]
+
+
+def _appended_x(tail: dict) -> list:
+    """x values the client lacks: those past its last point, or all of them on a full replace."""
+    if tail["index"] == 0 and len(tail["x"]) >= tail["size"]:
+        return tail["x"]
+    return tail["x"][tail["size"] - tail["index"]:]
+
+
+def compact_tick(update: dict, regions: list[str]) -> dict:
+    """What a tick sends: card texts formatted here, and series tails as bare numbers, which
+    `assets/js/overview.js` writes into the figures with dash_clientside.Patch."""
+    cards = update["kpis"]
+    first = update["spark"][cards[0]["name"]]
+    stream = update["stream"]
+    return {
+        "k": [[format_value(c["value"], c["format"]), format_change(c["change"]), _flag(c["good"])]
+              for c in cards],
+        "i": first["index"], "n": first["size"], "x": _appended_x(first),
+        "s": [_rounded(update["spark"][c["name"]]["y"], c["format"]) for c in cards],
+        "r": [_rounded(update["regions"][name]["y"], "currency") for name in regions],
+        "m": _rounded(update["mix"], "currency"),
+        "q": {"i": stream["index"], "n": stream["size"], "d": stream["drop_front"],
+              "x": _appended_x(stream), "y": _rounded(stream["y"], "currency")},
+    }
 
 
 TICK_OUTPUTS = [
-    *[Output(ids.kpi_value(name), "children", allow_duplicate=True) for name in KPIS],
-    *[Output(ids.kpi_delta(name), "children", allow_duplicate=True) for name in KPIS],
-    *[Output(ids.kpi_delta(name), "className", allow_duplicate=True) for name in KPIS],
-    *[Output(ids.kpi_spark(name), "figure", allow_duplicate=True) for name in KPIS],
-    Output(ids.OV_STREAM, "figure", allow_duplicate=True),
-    Output(ids.OV_REGIONS, "figure", allow_duplicate=True),
-    Output(ids.OV_MIX, "figure", allow_duplicate=True),
+    Output(ids.OV_TICK_DATA, "data"),
     Output(ids.OV_STATE, "data", allow_duplicate=True),
     Output(ids.OV_UPDATED, "children", allow_duplicate=True),
     Output(ids.OV_STALE, "children", allow_duplicate=True),
@@ -159,48 +184,47 @@ TICK_OUTPUTS = [
 
 
 @dash.callback(*TICK_OUTPUTS, Input(ids.OV_TICK, "data"), State(ids.OV_FILTERS, "data"),
-               State(ids.OV_STATE, "data"), State(ids.OV_RELOAD, "data"), prevent_initial_call=True,
-               running=[(Output(ids.OV_TICK_BUSY, "data"), True, False)])
-def tick(_tick_number, filters_data, state, reload_count):
-    """Fetch only what arrived since the state's watermark and patch it into the page."""
-    nothing = [no_update] * (len(TICK_OUTPUTS) - 4)
+               State(ids.OV_STATE, "data"), State(ids.OV_META, "data"), State(ids.OV_RELOAD, "data"),
+               prevent_initial_call=True, running=[(Output(ids.OV_TICK_BUSY, "data"), True, False)])
+def tick(_tick_number, filters_data, live_state, meta, reload_count):
+    """Fetch only what arrived since the state's watermark; send it as a compact payload."""
     now = clock_now()
-    if not isinstance(state, dict):
-        return [*nothing, no_update, no_update, no_update, no_update]
+    if not isinstance(live_state, dict) or not isinstance(meta, dict):
+        return no_update, no_update, no_update, no_update, no_update
+    state = {**{key: meta.get(key) for key in STATIC_KEYS}, **live_state}
     try:
         filters = _filters(filters_data)
         update = tick_overview(database().engine, cache(), filters, state, now)
     except Exception:
         # Keep what is on screen and say it may be stale; the next good tick clears this.
         log.exception("overview tick failed")
-        return [*nothing, no_update, no_update,
-                _stale(f"Data may be stale: the refresh at {now:%H:%M:%S} UTC failed"), no_update]
+        return (no_update, no_update, no_update,
+                _stale(f"Data may be stale: the refresh at {now:%H:%M:%S} UTC failed"), no_update)
     updated = f"Updated {now:%H:%M:%S} UTC"
     if update is None:
-        return [*nothing, no_update, updated, "", no_update]
+        return no_update, no_update, updated, "", no_update
     if update.get("reload"):
-        return [*nothing, no_update, updated, "", (reload_count or 0) + 1]
-    cards = update["kpis"]
-    sparks = []
-    for card in cards:
-        spark = Patch()
-        _patch_tail(spark["data"][0], update["spark"][card["name"]])
-        sparks.append(spark)
-    regions = Patch()
-    for position, name in enumerate(state.get("regions") or []):
-        _patch_tail(regions["data"][position], update["regions"][name])
-    stream = Patch()
-    _patch_tail(stream["data"][0], update["stream"])
-    for _ in range(update["stream"]["drop_front"]):
-        del stream["data"][0]["x"][0]
-        del stream["data"][0]["y"][0]
-    mix = Patch()
-    mix["data"][0]["values"] = update["mix"]
-    return ([format_value(card["value"], card["format"]) for card in cards]
-            + [format_change(card["change"]) for card in cards]
-            + [DELTA_CLASS[card["good"]] for card in cards]
-            + sparks
-            + [stream, regions, mix, update["state"], updated, "", no_update])
+        return no_update, no_update, updated, "", (reload_count or 0) + 1
+    live = {key: update["state"][key] for key in LIVE_KEYS}
+    return compact_tick(update, meta.get("regions") or []), live, updated, "", no_update
+
+
+APPLY_OUTPUTS = [
+    *[Output(ids.kpi_value(name), "children", allow_duplicate=True) for name in KPIS],
+    *[Output(ids.kpi_delta(name), "children", allow_duplicate=True) for name in KPIS],
+    *[Output(ids.kpi_delta(name), "className", allow_duplicate=True) for name in KPIS],
+    *[Output(ids.kpi_spark(name), "figure", allow_duplicate=True) for name in KPIS],
+    Output(ids.OV_STREAM, "figure", allow_duplicate=True),
+    Output(ids.OV_REGIONS, "figure", allow_duplicate=True),
+    Output(ids.OV_MIX, "figure", allow_duplicate=True),
+]
+clientside_callback(
+    ClientsideFunction(namespace="pulseboard", function_name="applyTick"),
+    *APPLY_OUTPUTS,
+    Input(ids.OV_TICK_DATA, "data"),
+    State(ids.OV_META, "data"),
+    prevent_initial_call=True,
+)
 
 
 # -- refresh rate and pause -------------------------------------------------------------------

@@ -29,7 +29,8 @@ ACCOUNT_MESSAGE = "account-message"
 # Overview
 OV_FILTERS = "ov-filters"          # Store: the filters this page was opened with (from the URL)
 OV_STATE = "ov-state"              # Store: the live state ticks continue from
-OV_META = "ov-meta"                # Store: what the first load drew (regions, categories)
+OV_TICK_DATA = "ov-tick-data"      # Store: what the last tick brought (applied in the browser)
+OV_META = "ov-meta"                # Store: what the first load fixed (period, regions, classes)
 OV_RELOAD = "ov-reload"            # Store: bumped to redraw everything
 OV_TICK = "ov-tick"                # Store: a tick let through by the in-flight gate
 OV_TICK_BUSY = "ov-tick-busy"      # Store: True while a tick is in flight (its running= flag)

@@ -153,6 +153,7 @@ def overview_body(filters: dict, options: dict, periods: dict, kpis: list[tuple[
     return [
         dcc.Store(id=ids.OV_FILTERS, data=filters),
         dcc.Store(id=ids.OV_STATE),
+        dcc.Store(id=ids.OV_TICK_DATA),
         dcc.Store(id=ids.OV_META),
         dcc.Store(id=ids.OV_RELOAD, data=0),
         dcc.Store(id=ids.OV_TICK),

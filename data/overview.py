@@ -57,18 +57,25 @@ def _latest(period: Period, now: dt.datetime) -> dt.datetime:
     return min(now, period.end - dt.timedelta(microseconds=1)) if period.end else now
 
 
-def forecast_by_month(engine: Engine, filters: OverviewFilters, start: dt.datetime,
-                      end: dt.datetime) -> dict[dt.datetime, float] | None:
+def forecast_by_month(engine: Engine, cache: ResultCache, filters: OverviewFilters,
+                      start: dt.datetime, end: dt.datetime) -> dict[dt.datetime, float] | None:
     """Planned revenue per month overlapping [start, end); None with a segment filter (the plan
-    has no segments)."""
+    has no segments). Whole months are fetched and cached for five minutes: the plan changes
+    at most monthly, and the live ticks ask for it twice each."""
     if filters.segment:
         return None
     first_month = dt.datetime.combine(start.date().replace(day=1), dt.time())
+    last = end - dt.timedelta(microseconds=1)
+    after_last = dt.datetime(last.year + last.month // 12, last.month % 12 + 1, 1)
     spec = QuerySpec("forecast", ("forecast_revenue",), time_grain="month", start=first_month,
-                     end=end, filters=filters.forecast_filters())
-    # A month whose cells all lack a forecast sums to NULL, which the frame holds as NaN.
-    return {row.bucket.to_pydatetime(): row.forecast_revenue
-            for row in run_query(engine, spec).itertuples() if pd.notna(row.forecast_revenue)}
+                     end=after_last, filters=filters.forecast_filters())
+
+    def fetch() -> dict[dt.datetime, float]:
+        # A month whose cells all lack a forecast sums to NULL, which the frame holds as NaN.
+        return {row.bucket.to_pydatetime(): row.forecast_revenue
+                for row in run_query(engine, spec).itertuples() if pd.notna(row.forecast_revenue)}
+
+    return cache.get_or_compute(f"plan:{spec.key()}", fetch, ttl=300)
 
 
 def prorate(plan: dict[dt.datetime, float] | None, start: dt.datetime, end: dt.datetime) -> float | None:
@@ -100,7 +107,7 @@ def _kpis(engine, cache, filters: OverviewFilters, period: Period, now: dt.datet
     previous, previous_anchor = live_measures(
         engine, cache, SALES, SALES_KPIS, Window(period.previous_start, period.previous_end), found,
         version, Anchor.from_json(anchors.get("previous")))
-    plan = forecast_by_month(engine, filters, period.previous_start, period.end or now)
+    plan = forecast_by_month(engine, cache, filters, period.previous_start, period.end or now)
     current["attainment_pct"] = _ratio(current["revenue"], prorate(plan, period.start, period.end or now))
     previous["attainment_pct"] = _ratio(previous["revenue"],
                                         prorate(plan, period.previous_start, period.previous_end))
@@ -116,14 +123,14 @@ def _kpis(engine, cache, filters: OverviewFilters, period: Period, now: dt.datet
     return cards, {"current": current_anchor.to_json(), "previous": previous_anchor.to_json()}
 
 
-def _kpi_series(engine, filters, period: Period, grid: list[dt.datetime], version: int,
+def _kpi_series(engine, cache, filters, period: Period, grid: list[dt.datetime], version: int,
                 now: dt.datetime) -> dict:
     """Each KPI's value per bucket of `grid` (a suffix of the period's grid)."""
     # The first bucket may start before the period (a week from its Monday): count the period only.
     window = Window(max(grid[0], period.start), period.end)
     points = {p["bucket"]: p for p in bucket_series(engine, SALES, SALES_KPIS, period.grain, window,
                                                     filters.query_filters(), version)}
-    plan = forecast_by_month(engine, filters, grid[0], grid[-1] + STEPS[period.grain])
+    plan = forecast_by_month(engine, cache, filters, grid[0], grid[-1] + STEPS[period.grain])
     series = {name: [] for name in KPIS}
     for bucket in grid:
         point = points.get(bucket, {})
@@ -195,7 +202,7 @@ def load_overview(engine: Engine, cache: ResultCache, filters: OverviewFilters,
     version = data_version(engine, SALES)
     kpis, anchors = _kpis(engine, cache, filters, period, now, version, {})
     grid = bucket_grid(period.start, _latest(period, now), period.grain)
-    series = _kpi_series(engine, filters, period, grid, version, now)
+    series = _kpi_series(engine, cache, filters, period, grid, version, now)
     for card in kpis:
         card["spark"] = {"x": [_iso(b) for b in grid], "y": series[card["name"]]}
     stream_grid = _stream_grid(now)
@@ -242,7 +249,7 @@ def tick_overview(engine: Engine, cache: ResultCache, filters: OverviewFilters, 
     full_grid = bucket_grid(period.start, _latest(period, now), period.grain)
     index = len(bucket_grid(period.start, _latest(period, as_of), period.grain)) - 1
     tail_grid = full_grid[index:]
-    series = _kpi_series(engine, filters, period, tail_grid, version, now)
+    series = _kpi_series(engine, cache, filters, period, tail_grid, version, now)
     regions = _revenue_on_grid(engine, filters, period.grain, tail_grid, period.end, version, by="region",
                                start=period.start)
     mix = _mix(engine, cache, filters, period, anchors["current"]["base_id"], version)

@@ -274,7 +274,7 @@ def run_query(engine: Engine, spec: QuerySpec, as_components: bool = False) -> p
         result = connection.execute(query)
         frame = pd.DataFrame(result.fetchall(), columns=list(result.keys()))
     if BUCKET in frame.columns:
-        frame[BUCKET] = pd.to_datetime(frame[BUCKET]).astype("datetime64[us]")
+        frame[BUCKET] = pd.to_datetime(frame[BUCKET], format="ISO8601").astype("datetime64[us]")
     return frame
 
 

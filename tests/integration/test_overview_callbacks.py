@@ -6,7 +6,7 @@ import dataclasses
 import datetime as dt
 
 import pytest
-from dash import Patch, no_update
+from dash import no_update
 
 from callbacks.overview import (
     LOAD_OUTPUTS,
@@ -53,6 +53,41 @@ def _default_filters() -> dict:
     return filters_to_json(OverviewFilters())
 
 
+def _tick(number: int, loaded: dict, reloads: int = 0):
+    """Call the tick callback with the stores the first load left on the page."""
+    return tick(number, _default_filters(), loaded["ov-state.data"], loaded["ov-meta.data"], reloads)
+
+
+def _apply(figure_values: list, payload_tail: dict, appended_x: list) -> list:
+    """What assets/js/overview.js does to one trace's y: replace held positions, append the rest."""
+    values = list(figure_values)
+    for offset, y in enumerate(payload_tail["y"]):
+        position = payload_tail["i"] + offset
+        if position < payload_tail["n"]:
+            values[position] = y
+        else:
+            values.append(y)
+    return values[payload_tail.get("d", 0):]
+
+
+def test_a_tick_payload_applied_in_the_browser_matches_a_fresh_load(acting_as, clock, database):
+    with acting_as("viewer"):
+        loaded = _by_output(LOAD_OUTPUTS, load(_default_filters(), "light", 0))
+        later = NOW + dt.timedelta(minutes=2, seconds=5)  # the stream's minute rolls over twice
+        DemoFeed(database.engine, seed=9, clock=lambda: later).tick(orders=4)
+        clock(later)
+        payload = _by_output(TICK_OUTPUTS, _tick(1, loaded))["ov-tick-data.data"]
+        fresh = _by_output(LOAD_OUTPUTS, load(_default_filters(), "light", 0))
+    stream = _apply(list(loaded["ov-stream.figure"].data[0].y), payload["q"], payload["q"]["x"])
+    assert stream == pytest.approx(list(fresh["ov-stream.figure"].data[0].y), abs=0.006)
+    assert len(stream) == 60 and payload["q"]["d"] == 2
+    revenue = _apply(list(loaded["ks-revenue.figure"].data[0].y),
+                     {"i": payload["i"], "n": payload["n"], "y": payload["s"][0]}, payload["x"])
+    assert revenue == pytest.approx(list(fresh["ks-revenue.figure"].data[0].y), abs=0.006)
+    assert [card[0] for card in payload["k"]] == [fresh[f"kv-{name}.children"] for name in KPIS]
+    assert payload["m"] == pytest.approx(list(fresh["ov-mix.figure"].data[0].values), abs=0.006)
+
+
 def test_first_load_shows_every_kpi_as_the_data_layer_computes_it(acting_as, clock, database):
     with acting_as("viewer"):
         result = _by_output(LOAD_OUTPUTS, load(_default_filters(), "light", 0))
@@ -76,12 +111,11 @@ def test_a_tick_after_new_orders_patches_figures_and_updates_cards(acting_as, cl
         revenue_before = loaded["kv-revenue.children"]
         DemoFeed(database.engine, seed=7, clock=lambda: NOW + dt.timedelta(seconds=30)).tick(orders=5)
         clock(NOW + dt.timedelta(seconds=35))
-        result = _by_output(TICK_OUTPUTS, tick(1, _default_filters(), loaded["ov-state.data"], 0))
-    assert result["kv-revenue.children"] != revenue_before
-    for name in KPIS:
-        assert isinstance(result[f"ks-{name}.figure"], Patch)  # never a whole figure
-    for name in ("ov-stream.figure", "ov-regions.figure", "ov-mix.figure"):
-        assert isinstance(result[name], Patch)
+        result = _by_output(TICK_OUTPUTS, _tick(1, loaded))
+    payload = result["ov-tick-data.data"]
+    assert payload["k"][0][0] != revenue_before  # the revenue card's new text
+    assert len(payload["s"]) == len(KPIS) and len(payload["r"]) == len(loaded["ov-meta.data"]["regions"])
+    assert not any(output.component_property == "figure" for output in TICK_OUTPUTS)  # never a figure
     assert result["ov-state.data"]["version"] > loaded["ov-state.data"]["version"]
     assert result["ov-stale.children"] == ""
 
@@ -90,7 +124,7 @@ def test_a_tick_with_nothing_new_changes_nothing_but_the_time(acting_as, clock):
     with acting_as("viewer"):
         loaded = _by_output(LOAD_OUTPUTS, load(_default_filters(), "light", 0))
         clock(NOW + dt.timedelta(seconds=5))
-        result = _by_output(TICK_OUTPUTS, tick(4, _default_filters(), loaded["ov-state.data"], 0))
+        result = _by_output(TICK_OUTPUTS, _tick(4, loaded))
     changed = {key for key, value in result.items() if value is not no_update}
     assert changed == {"ov-updated.children", "ov-stale.children"}
 
@@ -104,20 +138,19 @@ def test_a_failed_tick_keeps_the_page_and_says_it_is_stale_until_the_next_good_o
         hidden = tmp_path / "moved-away.db"
         (tmp_path / "pulseboard.db").rename(hidden)  # the database disappears mid-session
         try:
-            failed = _by_output(TICK_OUTPUTS, tick(2, _default_filters(), loaded["ov-state.data"], 0))
+            failed = _by_output(TICK_OUTPUTS, _tick(2, loaded))
         finally:
             database.engine.dispose()
             for leftover in tmp_path.glob("pulseboard.db*"):
                 leftover.unlink()
             hidden.rename(db_file)
         DemoFeed(database.engine, seed=3, clock=lambda: NOW + dt.timedelta(seconds=40)).tick(orders=2)
-        recovered = _by_output(TICK_OUTPUTS, tick(3, _default_filters(), loaded["ov-state.data"], 0))
+        recovered = _by_output(TICK_OUTPUTS, _tick(3, loaded))
     assert "Data may be stale" in str(failed["ov-stale.children"])
     untouched = {key for key, value in failed.items() if value is no_update}
-    assert {f"ks-{name}.figure" for name in KPIS} <= untouched  # nothing blanked out
-    assert {"ov-stream.figure", "ov-regions.figure", "ov-mix.figure", "kv-revenue.children"} <= untouched
+    assert {"ov-tick-data.data", "ov-state.data"} <= untouched  # nothing on screen changes
     assert recovered["ov-stale.children"] == ""
-    assert isinstance(recovered["ov-stream.figure"], Patch)
+    assert recovered["ov-tick-data.data"]["k"]
 
 
 def test_a_new_day_redraws_instead_of_patching(acting_as, clock, database):
@@ -126,14 +159,16 @@ def test_a_new_day_redraws_instead_of_patching(acting_as, clock, database):
         next_day = dt.datetime.combine(NOW.date() + dt.timedelta(days=1), dt.time(0, 1))
         DemoFeed(database.engine, seed=5, clock=lambda: next_day).tick(orders=1)
         clock(next_day)
-        result = _by_output(TICK_OUTPUTS, tick(5, _default_filters(), loaded["ov-state.data"], 7))
+        result = _by_output(TICK_OUTPUTS, _tick(5, loaded, reloads=7))
     assert result["ov-reload.data"] == 8
-    assert result["ov-stream.figure"] is no_update
+    assert result["ov-tick-data.data"] is no_update
 
 
 def test_forged_state_asks_for_a_redraw_rather_than_failing(acting_as, clock):
     with acting_as("viewer"):
-        result = _by_output(TICK_OUTPUTS, tick(1, _default_filters(), {"version": "x; DROP", "as_of": 3}, 0))
+        loaded = _by_output(LOAD_OUTPUTS, load(_default_filters(), "light", 0))
+        result = _by_output(TICK_OUTPUTS, tick(1, _default_filters(), {"version": "x; DROP", "as_of": 3},
+                                               loaded["ov-meta.data"], 0))
     assert result["ov-reload.data"] == 1
     assert result["ov-stale.children"] == ""
 
