@@ -76,10 +76,10 @@ class LivePage:
         body = self._dispatch(overview_callbacks.load, overview_callbacks.LOAD_OUTPUTS, filters, "light", 0)
         return time.perf_counter() - started, body
 
-    def tick(self, number: int, filters: dict, state: dict) -> tuple[float, str]:
+    def tick(self, number: int, filters: dict, state: dict, meta: dict) -> tuple[float, str]:
         started = time.perf_counter()
         body = self._dispatch(overview_callbacks.tick, overview_callbacks.TICK_OUTPUTS,
-                              number, filters, state, 0)
+                              number, filters, state, meta, 0)
         return time.perf_counter() - started, body
 
     def new_order(self) -> None:
@@ -90,6 +90,11 @@ class LivePage:
 
 def state_of(body: str) -> dict | None:
     return json.loads(body)["response"].get("ov-state", {}).get("data")
+
+
+def meta_of(body: str) -> dict | None:
+    """What the first load fixed (period, regions, classes): the tick reads it back."""
+    return json.loads(body)["response"].get("ov-meta", {}).get("data")
 
 
 @contextmanager

@@ -58,6 +58,7 @@ from bench._live_app import (  # noqa: E402
     END,
     TICK_STEP,
     LivePage,
+    meta_of,
     postgres_database,
     sqlite_database,
     state_of,
@@ -159,25 +160,26 @@ def measure_period(page: LivePage, period: str, ticks: int, baseline_ticks: int)
     """Load, ticks, idle ticks, cache hit and both baselines for one period."""
     filters = filters_to_json(OverviewFilters(period=period))
     load_seconds, body = page.load(filters)
-    state, load_size = state_of(body), body_size(body)
+    state, meta, load_size = state_of(body), meta_of(body), body_size(body)
 
     tick_times, data_times, sizes, reloads = [], [], [], 0
     with timing(overview_callbacks, "tick_overview") as data_calls:
         for number in range(ticks):
             page.new_order()
-            seconds, body = page.tick(number, filters, state)
+            seconds, body = page.tick(number, filters, state, meta)
             data_seconds, update = data_calls[-1]
             if update is None or update.get("reload"):  # the page would redraw: do it, untimed
                 reloads += 1
-                state = state_of(page.load(filters)[1])
+                reloaded = page.load(filters)[1]
+                state, meta = state_of(reloaded), meta_of(reloaded)
                 continue
             tick_times.append(seconds)
             data_times.append(data_seconds)
             sizes.append(body_size(body))
             state = state_of(body)
         last_body, last_update = body, update
-        idle = [page.tick(ticks + n, filters, state)[0] for n in range(20)]
-        idle_size = body_size(page.tick(ticks + 20, filters, state)[1])
+        idle = [page.tick(ticks + n, filters, state, meta)[0] for n in range(20)]
+        idle_size = body_size(page.tick(ticks + 20, filters, state, meta)[1])
         idle_was_idle = all(result is None for _, result in data_calls[-21:])
 
     resolved = resolve_period(period, page.now)
