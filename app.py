@@ -10,7 +10,6 @@ import logging
 from pathlib import Path
 
 import dash
-import diskcache
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -18,7 +17,7 @@ import callbacks
 from auth import init_auth
 from auth.account import current_account
 from auth.csrf import csrf_token
-from background import JobManager
+from background import background_manager
 from commands import register_commands
 from components.shell import anonymous_shell, app_shell
 from context import EXTENSION, build_services
@@ -47,13 +46,6 @@ def serve_layout():
     if account is None:
         return anonymous_shell()
     return app_shell(account.display_name, account.email, account.role, csrf_token())
-
-
-def background_manager(settings: Settings) -> JobManager:
-    """Background callbacks keep their results in a diskcache under instance/ and run from a
-    forkserver (see background.py); Celery takes over when scaled out."""
-    cache = diskcache.Cache(str(settings.instance_path / "background-cache"))
-    return JobManager(cache, settings)
 
 
 def create_app(config: dict | None = None) -> dash.Dash:

@@ -1,5 +1,6 @@
-"""How background callbacks run on one machine: Dash's DiskcacheManager, with every job started
-from a forkserver instead of forked from the web server.
+"""How background callbacks run: on Celery workers when REDIS_URL is set; otherwise on this
+machine through Dash's DiskcacheManager, with every job started from a forkserver instead of
+forked from the web server.
 
 Dash forks the serving process for each job. A web server runs many threads, and a fork copies
 whatever locks those threads held at that instant: we saw jobs hang forever on SQLite's global
@@ -10,8 +11,12 @@ The job has no Flask app, so it gets the app's settings and opens its own databa
 
 from __future__ import annotations
 
+import functools
+
+import diskcache
 import multiprocess
-from dash import DiskcacheManager
+from celery import Celery
+from dash import CeleryManager, DiskcacheManager
 
 from context import build_services, use_job_services
 from settings import Settings
@@ -51,3 +56,26 @@ class JobManager(DiskcacheManager):
         )
         process.start()
         return process.pid
+
+
+@functools.cache
+def celery_for(redis_url: str, queue: str) -> Celery:
+    """The Celery app for background callbacks: Redis as broker and as the result store that
+    Dash's CeleryManager keeps progress and results in. One per process and URL."""
+    celery = Celery("pulseboard", broker=redis_url, backend=redis_url)
+    celery.conf.update(
+        task_default_queue=queue,
+        broker_connection_retry_on_startup=True,
+        result_expires=3600,
+        worker_hijack_root_logger=False,
+    )
+    return celery
+
+
+def background_manager(settings: Settings):
+    """Celery workers when REDIS_URL is set (scaled out); else the forkserver job manager with
+    results in a diskcache under instance/."""
+    if settings.redis_url:
+        return CeleryManager(celery_for(settings.redis_url, settings.job_queue))
+    cache = diskcache.Cache(str(settings.instance_path / "background-cache"))
+    return JobManager(cache, settings)

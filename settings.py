@@ -37,6 +37,7 @@ class Settings:
     instance_path: Path = ROOT / "instance"
     database_url: str = ""
     redis_url: str = ""
+    job_queue: str = "pulseboard"
     host: str = "127.0.0.1"
     port: int = 8050
     debug: bool = False
@@ -71,6 +72,7 @@ class Settings:
             "instance_path": Path(env.get("PULSEBOARD_INSTANCE", str(ROOT / "instance"))),
             "database_url": env.get("DATABASE_URL", ""),
             "redis_url": env.get("REDIS_URL", ""),
+            "job_queue": env.get("PULSEBOARD_JOB_QUEUE", "pulseboard"),
             "host": env.get("HOST", "127.0.0.1"),
             "port": int(env.get("PORT", "8050")),
             "debug": _flag(env.get("DEBUG"), False),

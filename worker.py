@@ -1,0 +1,18 @@
+"""The Celery worker for background callbacks when scaled out: `celery -A worker.celery worker`.
+
+It builds the same app as the web process, from the same environment, so every background
+callback is registered as a task under the same name; jobs then use this app's database and
+caches. Needs REDIS_URL.
+"""
+
+from app import app, server
+from background import celery_for
+from context import EXTENSION, use_job_services
+
+_services = server.extensions[EXTENSION]
+if not _services.settings.redis_url:
+    raise SystemExit("REDIS_URL is not set: background jobs run inside the web process instead.")
+use_job_services(_services)
+celery = celery_for(_services.settings.redis_url, _services.settings.job_queue)
+
+__all__ = ["app", "celery"]
