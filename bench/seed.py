@@ -41,16 +41,22 @@ RESULTS = ROOT / "bench" / "results" / "seed.json"
 
 
 @contextmanager
+def migrated_engine(url: str) -> Iterator[sa.Engine]:
+    """An engine on `url` after migrating it to the latest schema, disposed afterwards."""
+    upgrade(url)
+    engine = make_engine(url)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+
+
+@contextmanager
 def fresh_sqlite() -> Iterator[sa.Engine]:
     """A migrated SQLite file in a temporary directory, removed afterwards."""
-    with tempfile.TemporaryDirectory(prefix="pulseboard-bench-") as folder:
-        url = f"sqlite:///{Path(folder) / 'bench.db'}"
-        upgrade(url)
-        engine = make_engine(url)
-        try:
-            yield engine
-        finally:
-            engine.dispose()
+    with tempfile.TemporaryDirectory(prefix="pulseboard-bench-") as folder, \
+            migrated_engine(f"sqlite:///{Path(folder) / 'bench.db'}") as engine:
+        yield engine
 
 
 @contextmanager
@@ -62,13 +68,8 @@ def fresh_postgres_schema(base_url: str) -> Iterator[sa.Engine]:
         with admin.begin() as connection:
             connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
         separator = "&" if "?" in base_url else "?"
-        url = f"{base_url}{separator}options=-csearch_path%3D{schema}"
-        upgrade(url)
-        engine = make_engine(url)
-        try:
+        with migrated_engine(f"{base_url}{separator}options=-csearch_path%3D{schema}") as engine:
             yield engine
-        finally:
-            engine.dispose()
     finally:
         with admin.begin() as connection:
             connection.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
