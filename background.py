@@ -72,10 +72,31 @@ def celery_for(redis_url: str, queue: str) -> Celery:
     return celery
 
 
+class CeleryJobManager(CeleryManager):
+    """Dash's CeleryManager, registering each background function as a task only once.
+
+    Dash keeps every background function in a class-wide list and appends to it again each time
+    an app sets up its cancel callbacks, so a new manager would register the same task name
+    twice on one Celery app, which Celery 5.7 refuses.
+    """
+
+    def register(self, key, fn, progress):
+        if key not in self.func_registry:
+            super().register(key, fn, progress)
+
+
+@functools.cache
+def celery_manager_for(redis_url: str, queue: str) -> CeleryJobManager:
+    """One manager per Celery app, shared by every Dash app in the process. Each manager
+    defines its jobs as Celery tasks, and Celery shares tasks across all its apps by name, so
+    a second manager would define every task a second time."""
+    return CeleryJobManager(celery_for(redis_url, queue))
+
+
 def background_manager(settings: Settings):
     """Celery workers when REDIS_URL is set (scaled out); else the forkserver job manager with
     results in a diskcache under instance/."""
     if settings.redis_url:
-        return CeleryManager(celery_for(settings.redis_url, settings.job_queue))
+        return celery_manager_for(settings.redis_url, settings.job_queue)
     cache = diskcache.Cache(str(settings.instance_path / "background-cache"))
     return JobManager(cache, settings)

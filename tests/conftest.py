@@ -72,6 +72,7 @@ def template_db(tmp_path_factory) -> str:
 
 
 def build_app(template_db: str, folder, **overrides):
+    folder.mkdir(parents=True, exist_ok=True)
     db_path = folder / "pulseboard.db"
     shutil.copy(template_db, db_path)
     config = {"env": "test", "instance_path": folder, "database_url": f"sqlite:///{db_path}",
@@ -156,6 +157,13 @@ def acting_as(app, database):
             yield
 
     return _acting_as
+
+
+@pytest.fixture(scope="session")
+def celery_queue() -> str:
+    """One Celery queue for this test session: no other run can take our jobs, and every app in
+    this process shares one Celery app (Celery shares task names across its apps)."""
+    return f"pulseboard-test-{uuid.uuid4().hex[:8]}"
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ import os
 import subprocess
 import threading
 import time
-import uuid
 from pathlib import Path
 
 import pytest
@@ -33,11 +32,11 @@ def _wait_for_worker(celery, process: subprocess.Popen, timeout: float = 90.0) -
 
 
 @pytest.fixture(scope="module")
-def celery_server(template_db, tmp_path_factory):
+def celery_server(template_db, tmp_path_factory, celery_queue):
     """A live app whose background callbacks go to a real Celery worker process on Redis."""
     redis_url = service_url("TEST_REDIS_URL", "Redis")
     folder = tmp_path_factory.mktemp("celery")
-    queue = f"pulseboard-test-{uuid.uuid4().hex[:8]}"  # no other run can take our jobs
+    queue = celery_queue
     app = build_app(template_db, folder, redis_url=redis_url, job_queue=queue)
     env = {**os.environ, "PULSEBOARD_ENV": "test", "PULSEBOARD_INSTANCE": str(folder),
            "DATABASE_URL": f"sqlite:///{folder / 'pulseboard.db'}", "SECRET_KEY": SECRET,

@@ -19,12 +19,14 @@ def test_without_redis_jobs_run_from_the_local_forkserver(app):
     assert isinstance(app._background_manager, JobManager)
 
 
-def test_with_redis_background_callbacks_go_to_celery(template_db, tmp_path):
+def test_with_redis_background_callbacks_go_to_celery(template_db, tmp_path, celery_queue):
     redis_url = service_url("TEST_REDIS_URL", "Redis")
-    scaled = build_app(template_db, tmp_path, redis_url=redis_url, job_queue="pulseboard-unit")
+    scaled = build_app(template_db, tmp_path / "one", redis_url=redis_url, job_queue=celery_queue)
+    again = build_app(template_db, tmp_path / "two", redis_url=redis_url, job_queue=celery_queue)
     manager = scaled._background_manager
     assert isinstance(manager, CeleryManager)
-    assert manager.handle.conf.task_default_queue == "pulseboard-unit"
+    assert again._background_manager is manager  # one manager, so every task is defined once
+    assert manager.handle.conf.task_default_queue == celery_queue
     assert any(name.startswith("background_callback_") for name in manager.handle.tasks)
 
 
