@@ -21,17 +21,16 @@ _registered: tuple[dict, list, list] | None = None
 def _collect() -> tuple[dict, list, list]:
     global _registered
     if _registered is None:
-        before = set(_callback.GLOBAL_CALLBACK_MAP)
         for name in FEATURES:
             importlib.import_module(name)
-        mine = {k: v for k, v in _callback.GLOBAL_CALLBACK_MAP.items() if k not in before}
-        outputs = set(mine)
-        listed = [cb for cb in _callback.GLOBAL_CALLBACK_LIST if cb["output"] in outputs]
+        # Take everything registered globally, not only what these imports added: a feature
+        # module imported earlier (a test, a preloading forkserver) has registered already, and
+        # only our feature modules use @dash.callback.
+        mine = dict(_callback.GLOBAL_CALLBACK_MAP)
+        listed = list(_callback.GLOBAL_CALLBACK_LIST)
         scripts = list(_callback.GLOBAL_INLINE_SCRIPTS)
-        for key in mine:
-            _callback.GLOBAL_CALLBACK_MAP.pop(key)
-        _callback.GLOBAL_CALLBACK_LIST[:] = [
-            cb for cb in _callback.GLOBAL_CALLBACK_LIST if cb["output"] not in outputs]
+        _callback.GLOBAL_CALLBACK_MAP.clear()
+        _callback.GLOBAL_CALLBACK_LIST.clear()
         _callback.GLOBAL_INLINE_SCRIPTS.clear()
         _registered = (mine, listed, scripts)
     return _registered
