@@ -84,8 +84,12 @@ def create_app(config: dict | None = None) -> dash.Dash:
     return app
 
 
-app = create_app()
-server = app.server
+# Every background job's process re-imports the main module as "__mp_main__" to unpickle its
+# work (see background.py). Under `python app.py` that is this file, and a job needs no web app
+# of its own: building one there failed inside Dash's page loader and crashed every job.
+if __name__ != "__mp_main__":
+    app = create_app()
+    server = app.server
 
 
 def main() -> None:

@@ -21,7 +21,8 @@ def _multi(component_id: str, label: str, options: list[str], value: tuple[str, 
                                 placeholder=f"All {label}", clearable=True), md=2)
 
 
-def filter_bar(filters: dict, options: dict[str, list[str]], periods: dict[str, str]) -> html.Div:
+def filter_bar(filters: dict, options: dict[str, list[str]], periods: dict[str, str],
+               today: str) -> html.Div:
     custom = filters["period"] == "custom"
     return html.Div(
         dbc.Row(
@@ -30,7 +31,8 @@ def filter_bar(filters: dict, options: dict[str, list[str]], periods: dict[str, 
                                    options=[{"label": v, "value": k} for k, v in periods.items()]), md=2),
                 dbc.Col(dcc.DatePickerRange(id=ids.OV_DATES, start_date=filters.get("start"),
                                             end_date=filters.get("end"), display_format="YYYY-MM-DD",
-                                            minimum_nights=0, clearable=False),
+                                            minimum_nights=0, clearable=False,
+                                            max_date_allowed=today, initial_visible_month=today),
                         md="auto", id=ids.OV_DATES_WRAP, style={} if custom else {"display": "none"}),
                 _multi(ids.OV_REGION, "regions", options["region"], filters["region"]),
                 _multi(ids.OV_CATEGORY, "categories", options["category"], filters["category"]),
@@ -149,7 +151,8 @@ def heavy_panels() -> html.Div:
     )
 
 
-def overview_body(filters: dict, options: dict, periods: dict, kpis: list[tuple[str, str]]) -> list:
+def overview_body(filters: dict, options: dict, periods: dict, kpis: list[tuple[str, str]],
+                  today: str) -> list:
     return [
         dcc.Store(id=ids.OV_FILTERS, data=filters),
         dcc.Store(id=ids.OV_STATE),
@@ -159,7 +162,7 @@ def overview_body(filters: dict, options: dict, periods: dict, kpis: list[tuple[
         dcc.Store(id=ids.OV_TICK),
         dcc.Store(id=ids.OV_TICK_BUSY, data=False),
         dcc.Interval(id=ids.OV_INTERVAL, interval=DEFAULT_RATE),
-        filter_bar(filters, options, periods),
+        filter_bar(filters, options, periods, today),
         dbc.Row([kpi_card(name, label) for name, label in kpis], className="g-3 mb-3"),
         dbc.Row(
             [

@@ -53,8 +53,10 @@ def bucket_grid(first: dt.datetime, last: dt.datetime, grain: str) -> list[dt.da
 
 
 def _latest(period: Period, now: dt.datetime) -> dt.datetime:
-    """The last moment the period's grid reaches: now, or the end of a closed period."""
-    return min(now, period.end - dt.timedelta(microseconds=1)) if period.end else now
+    """The last moment the period's grid reaches: now, or the end of a closed period, and never
+    before its start (a range in the future still has its first bucket, empty)."""
+    latest = min(now, period.end - dt.timedelta(microseconds=1)) if period.end else now
+    return max(latest, period.start)
 
 
 def forecast_by_month(engine: Engine, cache: ResultCache, filters: OverviewFilters,

@@ -2,7 +2,7 @@ import dash
 
 from components.overview import overview_body
 from components.states import page_header
-from context import cache, database
+from context import cache, database, now
 from data.datasets import FORECAST, SALES
 from data.overview import KPIS
 from data.overview_filters import OverviewFilters, filter_options, filters_to_json
@@ -19,5 +19,5 @@ def layout(**query):
     return [
         page_header("Overview", "A live picture of the business. Filters live in the URL, so "
                                 "any view can be bookmarked and shared."),
-        *overview_body(filters_to_json(filters), options, PERIODS, labels),
+        *overview_body(filters_to_json(filters), options, PERIODS, labels, now().date().isoformat()),
     ]
