@@ -100,7 +100,7 @@ def main() -> None:
         from data.feed import DemoFeed
 
         feed = DemoFeed(server.extensions[EXTENSION].database.engine,
-                        interval=settings.feed_interval_seconds).start()
+                        interval=settings.feed_interval_seconds, speedup=settings.feed_speedup).start()
         logging.getLogger("pulseboard").info("demo live feed started")
     try:
         app.run(host=settings.host, port=settings.port, debug=settings.debug, use_reloader=False)

@@ -95,7 +95,8 @@ def seed(rows: int | None, random_seed: int) -> None:
 @demo.command("feed")
 def feed() -> None:
     """Run the demo live feed in the foreground until Ctrl+C."""
-    live = DemoFeed(database().engine, interval=settings().feed_interval_seconds)
+    live = DemoFeed(database().engine, interval=settings().feed_interval_seconds,
+                    speedup=settings().feed_speedup)
     click.echo("Demo feed running; Ctrl+C stops it.")
     try:
         live.run()

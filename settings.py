@@ -43,6 +43,7 @@ class Settings:
     debug: bool = False
     demo_feed: bool = True
     feed_interval_seconds: float = 1.0
+    feed_speedup: float = 10.0
     demo_rows: int = 200_000
     login_max_failures: int = 5
     login_failure_window_seconds: int = 60
@@ -78,6 +79,7 @@ class Settings:
             "debug": _flag(env.get("DEBUG"), False),
             "demo_feed": _flag(env.get("DEMO_FEED"), True),
             "feed_interval_seconds": float(env.get("FEED_INTERVAL_SECONDS", "1.0")),
+            "feed_speedup": float(env.get("FEED_SPEEDUP", "10")),
             "demo_rows": int(env.get("DEMO_ROWS", "200000")),
             "login_max_failures": int(env.get("LOGIN_MAX_FAILURES", "5")),
             "login_failure_window_seconds": int(env.get("LOGIN_FAILURE_WINDOW_SECONDS", "60")),

@@ -14,28 +14,52 @@ import threading
 from collections.abc import Callable
 
 import numpy as np
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, func, select, update
 
 from data import demo_catalogue as cat
 from data.models import Customer, ForecastMonth, Order, OrderLine, Product, utcnow
 
 log = logging.getLogger(__name__)
+# The demo runs this many times faster than its own history, and never slower than an order a
+# minute: lively enough to watch, without swamping the seeded business within minutes.
+DEFAULT_SPEEDUP = 10.0
+MIN_ORDERS_PER_SECOND = 1 / 60
 
 
 class DemoFeed:
     """Writes new orders for existing customers and products; needs a seeded database."""
 
     def __init__(self, engine: Engine, interval: float = 1.0, seed: int | None = None,
-                 clock: Callable[[], dt.datetime] = utcnow, orders_per_second: float = 0.8):
+                 clock: Callable[[], dt.datetime] = utcnow, orders_per_second: float | None = None,
+                 speedup: float = DEFAULT_SPEEDUP):
+        """`orders_per_second` None: the business's own rate over its last week, times `speedup`
+        (at least one order a minute), so the live numbers stay believable next to the history."""
         self.engine = engine
         self.interval = interval
         self.clock = clock
-        self.orders_per_tick = orders_per_second * interval
+        self.speedup = speedup
+        self._rate = orders_per_second
         self.rng = np.random.default_rng(seed)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._customers: list | None = None
         self._products: list | None = None
+
+    @property
+    def orders_per_tick(self) -> float:
+        if self._rate is None:
+            self._rate = self._recent_rate()
+        return self._rate * self.interval
+
+    def _recent_rate(self) -> float:
+        """Orders per second over the last week of data, times the demo speed-up."""
+        with self.engine.connect() as connection:
+            last = connection.execute(select(func.max(Order.order_date))).scalar()
+            if last is None:
+                return MIN_ORDERS_PER_SECOND
+            week = connection.execute(select(func.count()).select_from(Order).where(
+                Order.order_date >= last - dt.timedelta(days=7))).scalar_one()
+        return max(week / (7 * 86400) * self.speedup, MIN_ORDERS_PER_SECOND)
 
     def _load_catalogue(self) -> None:
         with self.engine.connect() as connection:
@@ -138,10 +162,12 @@ def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s feed %(levelname)s %(message)s")
     settings = Settings.load()
     database = Database(settings.database_url)
-    feed = DemoFeed(database.engine, interval=settings.feed_interval_seconds)
+    feed = DemoFeed(database.engine, interval=settings.feed_interval_seconds,
+                    speedup=settings.feed_speedup)
     signal.signal(signal.SIGTERM, lambda *_: feed._stop.set())
     signal.signal(signal.SIGINT, lambda *_: feed._stop.set())
-    log.info("demo feed writing to %s every %.1fs", database.engine.url.render_as_string(), feed.interval)
+    log.info("demo feed writing to %s every %.1fs, about %.2f orders a second",
+             database.engine.url.render_as_string(), feed.interval, feed.orders_per_tick / feed.interval)
     feed.run()
     log.info("demo feed stopped")
     database.dispose()

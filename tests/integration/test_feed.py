@@ -213,7 +213,8 @@ def test_tick_on_an_empty_migrated_database_returns_zero_and_writes_nothing(tmp_
 def test_python_m_data_feed_writes_lines_and_exits_0_on_sigterm(seeded_copy, engine, tmp_path):
     lines_before = count(engine, OrderLine)
     environment = {**os.environ, "PULSEBOARD_INSTANCE": str(tmp_path / "instance"),
-                   "DATABASE_URL": seeded_copy, "FEED_INTERVAL_SECONDS": "0.2", "PULSEBOARD_ENV": "test"}
+                   "DATABASE_URL": seeded_copy, "FEED_INTERVAL_SECONDS": "0.2",
+                   "FEED_SPEEDUP": "1000000", "PULSEBOARD_ENV": "test"}
     process = subprocess.Popen([sys.executable, "-m", "data.feed"], cwd=ROOT, env=environment,
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
@@ -233,3 +234,11 @@ def test_python_m_data_feed_writes_lines_and_exits_0_on_sigterm(seeded_copy, eng
     assert exit_seconds < 10
     assert "demo feed stopped" in log
     assert "tick failed" not in log
+
+
+def test_the_default_rate_follows_the_business_not_a_fixed_speed(database):
+    """At 5,000 demo lines the business takes a few orders a day: the feed stays near that."""
+    feed = DemoFeed(database.engine, seed=21, speedup=10)
+    assert feed.orders_per_tick == pytest.approx(1 / 60)  # floored at one order a minute
+    fast = DemoFeed(database.engine, seed=21, speedup=1_000_000)
+    assert 1 / 60 < fast.orders_per_tick < 1_000  # proportional to the week's real orders
