@@ -57,6 +57,53 @@ def list_users() -> None:
             click.echo(f"{user.id:>4}  {user.email:<32} {user.role:<8} {status:<11} {last}")
 
 
+def _change(email: str, change) -> None:
+    """Apply `change(session, user)` to the user with this email, or stop with a message."""
+    try:
+        with database().session() as session:
+            user = user_commands.find_by_email(session, email)
+            if user is None:
+                raise user_commands.UserError(f"There is no user with the email {email}.")
+            click.echo(change(session, user))
+    except user_commands.UserError as error:
+        raise click.ClickException(str(error)) from None
+
+
+@users.command("set-password")
+@click.argument("email")
+def set_password(email: str) -> None:
+    """Set a user's password (read like `create`); signs out their sessions. Recovers a lost admin."""
+    password = _read_password()
+    _change(email, lambda session, user: (
+        user_commands.set_password(session, user.id, password) and
+        f"Password changed for {user.email}; their other sessions are signed out."))
+
+
+@users.command("set-role")
+@click.argument("email")
+@click.argument("role", type=click.Choice(["admin", "analyst", "viewer"]))
+def set_role(email: str, role: str) -> None:
+    """Change a user's role."""
+    _change(email, lambda session, user: (
+        user_commands.set_role(session, user.id, role) and f"{user.email} is now {role}."))
+
+
+@users.command("deactivate")
+@click.argument("email")
+def deactivate(email: str) -> None:
+    """Stop a user from signing in (their sessions end at once)."""
+    _change(email, lambda session, user: (
+        user_commands.set_active(session, user.id, False) and f"{user.email} is deactivated."))
+
+
+@users.command("activate")
+@click.argument("email")
+def activate(email: str) -> None:
+    """Let a deactivated user sign in again."""
+    _change(email, lambda session, user: (
+        user_commands.set_active(session, user.id, True) and f"{user.email} is active."))
+
+
 @users.command("ensure-demo-admin")
 def ensure_demo_admin() -> None:
     """If there are no users at all, create a demo admin and print how to sign in."""

@@ -7,7 +7,7 @@ pattern-matching inputs are only ever looked up, never trusted for permission.
 from __future__ import annotations
 
 import dash
-from dash import ALL, Input, Output, State, ctx, html, no_update
+from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
 
 from auth.account import PermissionDenied, require_role
 from callbacks.messages import failure, success
@@ -36,7 +36,10 @@ def render_users(_refresh):
 
 def _secret(email: str, password: str) -> list:
     return [html.P(["Temporary password for ", html.Strong(email), ":"]),
-            html.Code(password, className="fs-5", id="admin-temporary-password")]
+            html.Div([html.Code(password, className="fs-5 me-2", id="admin-temporary-password"),
+                      dcc.Clipboard(target_id="admin-temporary-password", title="Copy",
+                                    className="d-inline-block")],
+                     className="d-flex align-items-center")]
 
 
 @dash.callback(
@@ -45,6 +48,7 @@ def _secret(email: str, password: str) -> list:
     Output(ids.ADMIN_SECRET_MODAL, "is_open"),
     Output(ids.ADMIN_SECRET_BODY, "children"),
     Output(ids.ADMIN_CREATE_EMAIL, "value"),
+    Output(ids.ADMIN_CREATE_NAME, "value"),
     Output(ids.ADMIN_CREATE_PASSWORD, "value"),
     Input(ids.ADMIN_CREATE_SUBMIT, "n_clicks"),
     State(ids.ADMIN_CREATE_EMAIL, "value"),
@@ -63,11 +67,11 @@ def create_user(_clicks, email, name, role, password, refresh):
             user = user_commands.create_user(session, email or "", password, role or "viewer", name)
             created = user.email
     except (PermissionDenied, user_commands.UserError) as error:
-        return failure(str(error)), no_update, no_update, no_update, no_update, no_update
+        return failure(str(error)), no_update, no_update, no_update, no_update, no_update, no_update
     message = success(f"Added {created}.")
     if generated:
-        return message, (refresh or 0) + 1, True, _secret(created, password), "", ""
-    return message, (refresh or 0) + 1, False, no_update, "", ""
+        return message, (refresh or 0) + 1, True, _secret(created, password), "", "", ""
+    return message, (refresh or 0) + 1, False, no_update, "", "", ""
 
 
 @dash.callback(

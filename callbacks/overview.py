@@ -233,8 +233,11 @@ clientside_callback(
     Output(ids.OV_INTERVAL, "interval"),
     Output(ids.OV_INTERVAL, "disabled"),
     Output(ids.OV_PAUSE, "children"),
+    Output(ids.OV_PAUSE, "disabled"),
+    Output(ids.OV_UPDATED, "children", allow_duplicate=True),
     Input(ids.OV_RATE, "value"),
     Input(ids.OV_PAUSE, "n_clicks"),
+    prevent_initial_call="initial_duplicate",
 )
 def refresh_rate(rate, pauses):
     """The chosen rate drives the interval; Pause (and 'Off') stop it until resumed."""
@@ -244,10 +247,12 @@ def refresh_rate(rate, pauses):
         milliseconds = DEFAULT_RATE
     if milliseconds not in {ms for _, ms in RATES}:
         milliseconds = DEFAULT_RATE
-    paused = bool(pauses) and pauses % 2 == 1
+    off = milliseconds == 0
+    paused = bool(pauses) and pauses % 2 == 1 and not off
     label = ([dash.html.I(className="bi bi-play-fill me-1"), "Resume"] if paused
              else [dash.html.I(className="bi bi-pause-fill me-1"), "Pause"])
-    return max(milliseconds, 1_000), paused or milliseconds == 0, label
+    status = "Paused" if paused else "Live refresh off" if off else no_update
+    return max(milliseconds, 1_000), paused or off, label, off, status
 
 
 # -- heavy panels in a background job ----------------------------------------------------------
@@ -269,16 +274,21 @@ def refresh_rate(rate, pauses):
 )
 def heavy_panels(set_progress, filters_data, _refresh, theme):
     """Forecast versus actual and the top 10 tables, computed in a background job."""
-    filters = _filters(filters_data)
-    now = clock_now()
-    period = resolve_period(filters.period, now, filters.start, filters.end)
-    engine, results = database().engine, cache()
-    set_progress((10, "Forecast 1 of 3"))
-    plan = forecast_vs_actual(engine, results, filters, period, now)
-    set_progress((40, "Customers 2 of 3"))
-    customers = top_n(engine, results, filters, period, "customer")
-    set_progress((70, "Products 3 of 3"))
-    products = top_n(engine, results, filters, period, "product")
-    set_progress((100, "Done"))
+    try:
+        filters = _filters(filters_data)
+        now = clock_now()
+        period = resolve_period(filters.period, now, filters.start, filters.end)
+        engine, results = database().engine, cache()
+        set_progress((10, "Forecast 1 of 3"))
+        plan = forecast_vs_actual(engine, results, filters, period, now)
+        set_progress((40, "Customers 2 of 3"))
+        customers = top_n(engine, results, filters, period, "customer")
+        set_progress((70, "Products 3 of 3"))
+        products = top_n(engine, results, filters, period, "product")
+        set_progress((100, "Done"))
+    except Exception:
+        log.exception("overview heavy panels failed")
+        return (no_update, no_update, no_update, no_update,
+                _stale("These panels could not be computed; they will retry at the next refresh."))
     figure = forecast_figure(plan["months"], plan["actual"], plan["forecast"], theme)
     return figure, plan["note"], customers, products, f"{period.label} · as of {now:%H:%M:%S} UTC"

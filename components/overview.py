@@ -91,23 +91,28 @@ def graph_card(title: str, subtitle: str, graph_id: str, height: int = 260, extr
     )
 
 
-def _money(field: str) -> dict:
-    return {"field": field, "type": "rightAligned",
-            "valueFormatter": {"function": "d3.format('$,.2f')(params.value)"}}
+def _number(field: str, label: str, formatter: str | None = None) -> dict:
+    """A right-aligned numeric column that sorts largest first, as a top-10 list should."""
+    column = {"field": field, "headerName": label, "type": "rightAligned", "flex": 1,
+              "minWidth": 110, "sortingOrder": ["desc", "asc", None]}
+    if formatter:
+        column["valueFormatter"] = {"function": formatter}
+    return column
 
 
 def top_table(component_id: str, label: str) -> dag.AgGrid:
     return dag.AgGrid(
         id=component_id,
         columnDefs=[
-            {"field": "name", "headerName": label, "flex": 2, "minWidth": 160},
-            {**_money("revenue"), "headerName": "Revenue", "sort": "desc", "flex": 1},
-            {"field": "orders", "headerName": "Orders", "type": "rightAligned", "flex": 1},
-            {"field": "units", "headerName": "Units", "type": "rightAligned", "flex": 1},
-            {"field": "margin_pct", "headerName": "Margin", "type": "rightAligned", "flex": 1,
-             "valueFormatter": {"function": "params.value == null ? '—' : d3.format('.1%')(params.value)"}},
+            {"field": "name", "headerName": label, "flex": 2, "minWidth": 170},
+            {**_number("revenue", "Revenue", "d3.format('$,.2f')(params.value)"), "sort": "desc",
+             "minWidth": 130},
+            _number("orders", "Orders"),
+            _number("units", "Units"),
+            _number("margin_pct", "Margin",
+                    "params.value == null ? '—' : d3.format('.1%')(params.value)"),
         ],
-        rowData=[],
+        rowData=None,  # AG Grid shows "Loading…" until the background job answers
         defaultColDef={"sortable": True, "resizable": True},
         dashGridOptions={"domLayout": "autoHeight", "animateRows": False,
                          "localeText": {"noRowsToShow": "No sales in this period"}},

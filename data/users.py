@@ -170,6 +170,8 @@ def change_own_password(session: Session, user_id: int, current: str, new: str) 
     user = _require(session, user_id)
     if not check_password_hash(user.password_hash, current or ""):
         raise UserError("The current password is not right.")
+    if check_password_hash(user.password_hash, new or ""):
+        raise UserError("The new password must differ from the current one.")
     return set_password(session, user_id, new)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from dash import html, no_update
+from dash import no_update
 from dash._callback_context import context_value
 from dash._utils import AttributeDict
 
@@ -25,6 +25,18 @@ def _text(component) -> str:
     if isinstance(component, list | tuple):
         return " ".join(_text(child) for child in component)
     return _text(getattr(component, "children", None))
+
+
+def _temporary_password(tree) -> str:
+    """The password shown in the admin's dialog (the element with its id)."""
+    nodes = list(tree) if isinstance(tree, list) else [tree]
+    while nodes:
+        node = nodes.pop()
+        if getattr(node, "id", None) == "admin-temporary-password":
+            return node.children
+        children = getattr(node, "children", None)
+        nodes.extend(children if isinstance(children, list) else [children] if children else [])
+    raise AssertionError("no temporary password shown")
 
 
 def _user(database, email):
@@ -66,11 +78,11 @@ def test_non_admins_get_no_user_list(acting_as, role):
 
 def test_admin_creates_a_user_with_a_generated_password_shown_once(acting_as, app, database):
     with acting_as("admin"):
-        message, refresh, modal_open, secret, email_value, _ = create_user(
+        message, refresh, modal_open, secret, email_value, name_value, _ = create_user(
             1, "new.person@example.com", "New Person", "viewer", "", 3)
     assert "Added new.person@example.com" in _text(message)
-    assert refresh == 4 and modal_open is True and email_value == ""
-    password = next(c.children for c in secret if isinstance(c, html.Code))
+    assert refresh == 4 and modal_open is True and email_value == "" and name_value == ""
+    password = _temporary_password(secret)
     user = _user(database, "new.person@example.com")
     assert user.role == "viewer" and user.display_name == "New Person"
     assert can_sign_in(app, "new.person@example.com", password)
@@ -164,7 +176,7 @@ def test_admin_resets_a_password_and_the_new_one_works(acting_as, app, database,
     with acting_as("admin"):
         message, _, modal_open, secret = change_user([], [], [], 0)
     assert modal_open is True and "Password reset" in _text(message)
-    password = next(c.children for c in secret if isinstance(c, html.Code))
+    password = _temporary_password(secret)
     email, _, old_password = PEOPLE["analyst"]
     assert not can_sign_in(app, email, old_password)
     assert can_sign_in(app, email, password)
@@ -181,3 +193,10 @@ def test_a_user_changes_their_own_password(acting_as, app):
     assert "Password changed" in _text(done[0])
     assert not can_sign_in(app, email, old_password)
     assert can_sign_in(app, email, "new-password-123")
+
+
+def test_a_new_password_equal_to_the_current_one_is_refused(acting_as):
+    _, _, password = PEOPLE["viewer"]
+    with acting_as("viewer"):
+        result = change_password(1, password, password, password)
+    assert "must differ" in _text(result[0])

@@ -56,3 +56,26 @@ def test_demo_seed_does_nothing_when_data_is_present(app):
     result = app.server.test_cli_runner().invoke(args=["demo", "seed"])
     assert result.exit_code == 0
     assert "already present (5,000 order lines)" in result.output
+
+
+def test_a_forgotten_admin_password_is_recovered_from_the_command_line(app):
+    runner = app.server.test_cli_runner()
+    result = runner.invoke(args=["users", "set-password", "ada@example.com"],
+                           input="recovered-password-1\n")
+    assert result.exit_code == 0, result.output
+    assert "Password changed for ada@example.com" in result.output
+    assert can_sign_in(app, "ada@example.com", "recovered-password-1")
+
+
+def test_roles_and_access_change_from_the_command_line(app, database):
+    runner = app.server.test_cli_runner()
+    assert "is now analyst" in runner.invoke(args=["users", "set-role", "vera@example.com",
+                                                   "analyst"]).output
+    assert "is deactivated" in runner.invoke(args=["users", "deactivate", "vera@example.com"]).output
+    assert not can_sign_in(app, "vera@example.com", "viewer-password-1")
+    assert "is active" in runner.invoke(args=["users", "activate", "vera@example.com"]).output
+    assert can_sign_in(app, "vera@example.com", "viewer-password-1")
+    last_admin = runner.invoke(args=["users", "set-role", "ada@example.com", "viewer"])
+    assert last_admin.exit_code == 1 and "last active admin" in last_admin.output
+    unknown = runner.invoke(args=["users", "deactivate", "nobody@example.com"])
+    assert unknown.exit_code == 1 and "no user with the email" in unknown.output
