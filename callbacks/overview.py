@@ -15,7 +15,14 @@ import dash
 from dash import ClientsideFunction, Input, Output, State, clientside_callback, no_update
 
 from charts.formatting import format_change, format_value
-from charts.overview import forecast_figure, mix_figure, region_figure, sparkline, stream_figure
+from charts.overview import (
+    colour_map,
+    forecast_figure,
+    mix_figure,
+    region_figure,
+    sparkline,
+    stream_figure,
+)
 from components import ids
 from components.overview import DEFAULT_RATE, RATES
 from context import cache, database
@@ -34,6 +41,13 @@ DELTA_CLASS_BY_FLAG = {1: DELTA_CLASS[True], 0: DELTA_CLASS[False], -1: DELTA_CL
 def _filters(data) -> OverviewFilters:
     options = filter_options(database().engine, cache())
     return filters_from_json(data, {name: set(values) for name, values in options.items()})
+
+
+def _change_text(card: dict, filters: OverviewFilters) -> str:
+    """The change line of a card; says why forecast attainment is blank with a segment filter."""
+    if card["name"] == "attainment_pct" and filters.segment:
+        return "No plan by segment"
+    return format_change(card["change"])
 
 
 def _clock(moment: str) -> str:
@@ -100,15 +114,17 @@ def load(filters_data, theme, _reload):
         return ([no_update] * (len(LOAD_OUTPUTS) - 1)
                 + [_stale("Could not load the data. Retrying on the next refresh.")])
     cards = data["kpis"]
+    options = filter_options(database().engine, cache())
     return (
         [format_value(card["value"], card["format"]) for card in cards]
-        + [format_change(card["change"]) for card in cards]
+        + [_change_text(card, filters) for card in cards]
         + [DELTA_CLASS[card["good"]] for card in cards]
         + [sparkline(card["spark"]["x"], card["spark"]["y"], card["format"], card["good"], theme)
            for card in cards]
         + [stream_figure(data["stream"]["x"], data["stream"]["y"], theme),
-           region_figure(data["regions"]["x"], data["regions"]["traces"], theme),
-           mix_figure(data["mix"], theme),
+           region_figure(data["regions"]["x"], data["regions"]["traces"], theme,
+                         colour_map(options["region"])),
+           mix_figure(data["mix"], theme, colour_map(options["category"])),
            {key: data["state"][key] for key in LIVE_KEYS},
            {**{key: data["state"][key] for key in STATIC_KEYS}, "kpis": list(KPIS),
             "classes": {str(flag): name for flag, name in DELTA_CLASS_BY_FLAG.items()}},
@@ -156,14 +172,14 @@ def _appended_x(tail: dict) -> list:
     return tail["x"][tail["size"] - tail["index"]:]
 
 
-def compact_tick(update: dict, regions: list[str]) -> dict:
+def compact_tick(update: dict, regions: list[str], filters: OverviewFilters) -> dict:
     """What a tick sends: card texts formatted here, and series tails as bare numbers, which
     `assets/js/overview.js` writes into the figures with dash_clientside.Patch."""
     cards = update["kpis"]
     first = update["spark"][cards[0]["name"]]
     stream = update["stream"]
     return {
-        "k": [[format_value(c["value"], c["format"]), format_change(c["change"]), _flag(c["good"])]
+        "k": [[format_value(c["value"], c["format"]), _change_text(c, filters), _flag(c["good"])]
               for c in cards],
         "i": first["index"], "n": first["size"], "x": _appended_x(first),
         "s": [_rounded(update["spark"][c["name"]]["y"], c["format"]) for c in cards],
@@ -206,7 +222,7 @@ def tick(_tick_number, filters_data, live_state, meta, reload_count):
     if update.get("reload"):
         return no_update, no_update, updated, "", (reload_count or 0) + 1
     live = {key: update["state"][key] for key in LIVE_KEYS}
-    return compact_tick(update, meta.get("regions") or []), live, updated, "", no_update
+    return compact_tick(update, meta.get("regions") or [], filters), live, updated, "", no_update
 
 
 APPLY_OUTPUTS = [

@@ -43,21 +43,31 @@ def stream_figure(x: list, y: list, theme: str) -> go.Figure:
                                 xaxis={"tickformat": "%H:%M"}, showlegend=False)
 
 
-def region_figure(x: list, traces: dict[str, list], theme: str) -> go.Figure:
+def colour_map(names: list[str]) -> dict[str, str]:
+    """A fixed colour per name, from the full list of names, so filtering never repaints."""
+    return {name: PALETTE[position % len(PALETTE)] for position, name in enumerate(sorted(names))}
+
+
+def region_figure(x: list, traces: dict[str, list], theme: str,
+                  colours: dict[str, str] | None = None) -> go.Figure:
     """Revenue by region over the period, one line per region."""
+    colours = colours or colour_map(list(traces))
     figure = go.Figure([
         go.Scatter(x=list(x), y=list(values), name=name, mode="lines",
+                   line={"color": colours.get(name)},
                    hovertemplate=f"{name}<br>%{{x|%b %d}}<br>%{{y:$,.2f}}<extra></extra>")
         for name, values in traces.items()
     ])
     figure = themed(figure, theme)
-    return figure.update_layout(height=260, yaxis={"tickformat": "$,.2s"})
+    return figure.update_layout(height=260, yaxis={"tickformat": "$,.2s"}, showlegend=True)
 
 
-def mix_figure(mix: dict[str, float], theme: str) -> go.Figure:
+def mix_figure(mix: dict[str, float], theme: str, colours: dict[str, str] | None = None) -> go.Figure:
     """Category mix of revenue as a donut."""
+    colours = colours or colour_map(list(mix))
     figure = go.Figure(go.Pie(labels=list(mix), values=list(mix.values()), hole=0.58, sort=False,
-                              marker={"colors": PALETTE[: len(mix)]}, textinfo="percent",
+                              marker={"colors": [colours.get(name) for name in mix]},
+                              textinfo="percent",
                               hovertemplate="%{label}<br>%{value:$,.2f} (%{percent})<extra></extra>"))
     figure = themed(figure, theme)
     return figure.update_layout(height=260, margin={"l": 8, "r": 8, "t": 8, "b": 8},

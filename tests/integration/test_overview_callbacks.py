@@ -223,3 +223,12 @@ def test_heavy_panels_explain_that_the_plan_has_no_segments(acting_as, clock):
         _, note, customers, _, _ = heavy_panels(lambda _: None, filters, 0, "light")
     assert "not by segment" in note
     assert customers  # the tables still honour the segment
+
+
+def test_attainment_says_why_it_is_blank_under_a_segment_filter(acting_as, clock):
+    filters = filters_to_json(OverviewFilters(segment=("Consumer",)))
+    with acting_as("viewer"):
+        result = _by_output(LOAD_OUTPUTS, load(filters, "light", 0))
+    assert result["kv-attainment_pct.children"] == "—"
+    assert result["kd-attainment_pct.children"] == "No plan by segment"
+    assert result["kd-revenue.children"].startswith(("▲", "▼", "■"))
