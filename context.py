@@ -10,7 +10,6 @@ import dataclasses
 import datetime as dt
 from collections.abc import Callable
 
-import dash
 from flask import current_app, has_app_context
 
 from data.cache import ResultCache
@@ -48,9 +47,9 @@ def services() -> Services:
     """The services of the app handling this request, or of the background job running."""
     if has_app_context():
         return current_app.extensions[EXTENSION]
-    if _job_services is not None:
-        return _job_services
-    return dash.get_app().server.extensions[EXTENSION]
+    if _job_services is None:
+        raise RuntimeError("No app is handling this and no background job set its services.")
+    return _job_services
 
 
 def cache() -> ResultCache:

@@ -33,21 +33,25 @@ from data.overview_panels import forecast_vs_actual, top_n
 from data.periods import resolve_period
 
 log = logging.getLogger(__name__)
-DELTA_CLASS = {True: "pb-kpi-delta pb-delta-good", False: "pb-kpi-delta pb-delta-bad",
-               None: "pb-kpi-delta"}
-DELTA_CLASS_BY_FLAG = {1: DELTA_CLASS[True], 0: DELTA_CLASS[False], -1: DELTA_CLASS[None]}
+# A card's change is good (1), bad (0) or neither (-1); the browser gets this map once.
+DELTA_CLASS = {1: "pb-kpi-delta pb-delta-good", 0: "pb-kpi-delta pb-delta-bad", -1: "pb-kpi-delta"}
 
 
-def _filters(data) -> OverviewFilters:
-    options = filter_options(database().engine, cache())
+def _options() -> dict[str, list[str]]:
+    return filter_options(database().engine, cache())
+
+
+def _filters(data, options: dict[str, list[str]]) -> OverviewFilters:
     return filters_from_json(data, {name: set(values) for name, values in options.items()})
 
 
-def _change_text(card: dict, filters: OverviewFilters) -> str:
-    """The change line of a card; says why forecast attainment is blank with a segment filter."""
-    if card["name"] == "attainment_pct" and filters.segment:
-        return "No plan by segment"
-    return format_change(card["change"])
+def _flag(good: bool | None) -> int:
+    return -1 if good is None else int(good)
+
+
+def _change_text(card: dict) -> str:
+    """The change line of a card, or the reason it has none (forecast attainment by segment)."""
+    return card.get("note") or format_change(card["change"])
 
 
 def _clock(moment: str) -> str:
@@ -78,10 +82,11 @@ def filters_to_url(period, start, end, region, category, segment, opened_with):
     dates_style = {} if period == "custom" else {"display": "none"}
     if period == "custom" and not (start and end):
         return no_update, dates_style  # wait for both dates
+    options = _options()
     chosen = _filters({"period": period, "start": (start or "")[:10] or None,
-                       "end": (end or "")[:10] or None,
-                       "region": region or [], "category": category or [], "segment": segment or []})
-    if chosen.to_query() == _filters(opened_with).to_query():
+                       "end": (end or "")[:10] or None, "region": region or [],
+                       "category": category or [], "segment": segment or []}, options)
+    if chosen.to_query() == _filters(opened_with, options).to_query():
         return no_update, dates_style
     return chosen.to_query() or "?", dates_style
 
@@ -106,7 +111,8 @@ STATIC_KEYS = ("period", "start", "regions", "categories")
                Input(ids.OV_RELOAD, "data"))
 def load(filters_data, theme, _reload):
     """Draw every live figure and card afresh for these filters."""
-    filters = _filters(filters_data)
+    options = _options()
+    filters = _filters(filters_data, options)
     try:
         data = load_overview(database().engine, cache(), filters, clock_now())
     except Exception:
@@ -114,11 +120,10 @@ def load(filters_data, theme, _reload):
         return ([no_update] * (len(LOAD_OUTPUTS) - 1)
                 + [_stale("Could not load the data. Retrying on the next refresh.")])
     cards = data["kpis"]
-    options = filter_options(database().engine, cache())
     return (
         [format_value(card["value"], card["format"]) for card in cards]
-        + [_change_text(card, filters) for card in cards]
-        + [DELTA_CLASS[card["good"]] for card in cards]
+        + [_change_text(card) for card in cards]
+        + [DELTA_CLASS[_flag(card["good"])] for card in cards]
         + [sparkline(card["spark"]["x"], card["spark"]["y"], card["format"], card["good"], theme)
            for card in cards]
         + [stream_figure(data["stream"]["x"], data["stream"]["y"], theme),
@@ -127,7 +132,7 @@ def load(filters_data, theme, _reload):
            mix_figure(data["mix"], theme, colour_map(options["category"])),
            {key: data["state"][key] for key in LIVE_KEYS},
            {**{key: data["state"][key] for key in STATIC_KEYS}, "kpis": list(KPIS),
-            "classes": {str(flag): name for flag, name in DELTA_CLASS_BY_FLAG.items()}},
+            "classes": {str(flag): name for flag, name in DELTA_CLASS.items()}},
            f"Updated {_clock(data['updated_at'])}", ""]
     )
 
@@ -155,10 +160,6 @@ clientside_callback(
 )
 
 
-def _flag(good: bool | None) -> int:
-    return -1 if good is None else int(good)
-
-
 def _rounded(values: list, kind: str) -> list:
     """Values as the figures show them: cents for money, whole units, 6 places for ratios."""
     places = {"currency": 2, "integer": 0, "percent": 6}.get(kind, 4)
@@ -172,14 +173,14 @@ def _appended_x(tail: dict) -> list:
     return tail["x"][tail["size"] - tail["index"]:]
 
 
-def compact_tick(update: dict, regions: list[str], filters: OverviewFilters) -> dict:
+def compact_tick(update: dict, regions: list[str]) -> dict:
     """What a tick sends: card texts formatted here, and series tails as bare numbers, which
     `assets/js/overview.js` writes into the figures with dash_clientside.Patch."""
     cards = update["kpis"]
     first = update["spark"][cards[0]["name"]]
     stream = update["stream"]
     return {
-        "k": [[format_value(c["value"], c["format"]), _change_text(c, filters), _flag(c["good"])]
+        "k": [[format_value(c["value"], c["format"]), _change_text(c), _flag(c["good"])]
               for c in cards],
         "i": first["index"], "n": first["size"], "x": _appended_x(first),
         "s": [_rounded(update["spark"][c["name"]]["y"], c["format"]) for c in cards],
@@ -209,7 +210,7 @@ def tick(_tick_number, filters_data, live_state, meta, reload_count):
         return no_update, no_update, no_update, no_update, no_update
     state = {**{key: meta.get(key) for key in STATIC_KEYS}, **live_state}
     try:
-        filters = _filters(filters_data)
+        filters = _filters(filters_data, _options())
         update = tick_overview(database().engine, cache(), filters, state, now)
     except Exception:
         # Keep what is on screen and say it may be stale; the next good tick clears this.
@@ -222,7 +223,7 @@ def tick(_tick_number, filters_data, live_state, meta, reload_count):
     if update.get("reload"):
         return no_update, no_update, updated, "", (reload_count or 0) + 1
     live = {key: update["state"][key] for key in LIVE_KEYS}
-    return compact_tick(update, meta.get("regions") or [], filters), live, updated, "", no_update
+    return compact_tick(update, meta.get("regions") or []), live, updated, "", no_update
 
 
 APPLY_OUTPUTS = [
@@ -291,7 +292,7 @@ def refresh_rate(rate, pauses):
 def heavy_panels(set_progress, filters_data, _refresh, theme):
     """Forecast versus actual and the top 10 tables, computed in a background job."""
     try:
-        filters = _filters(filters_data)
+        filters = _filters(filters_data, _options())
         now = clock_now()
         period = resolve_period(filters.period, now, filters.start, filters.end)
         engine, results = database().engine, cache()

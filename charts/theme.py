@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import plotly.graph_objects as go
 
-THEMES = ("light", "dark")
 PALETTE = ["#4f46e5", "#0d9488", "#f59e0b", "#e11d48", "#0ea5e9", "#8b5cf6", "#84cc16", "#64748b"]
 GOOD, BAD, NEUTRAL = "#16a34a", "#dc2626", "#64748b"
 

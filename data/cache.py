@@ -12,7 +12,7 @@ from typing import TypeVar
 
 import diskcache
 
-from data.db import _after_fork
+from data.db import after_fork
 
 T = TypeVar("T")
 DEFAULT_TTL_SECONDS = 600
@@ -28,7 +28,7 @@ class ResultCache:
         self._cache = self._open()
         # A forked background job gets its own connections: SQLite's locks do not survive a
         # fork, and an inherited handle can wait forever (seen: a job stuck in Cache.get).
-        _after_fork(self, ResultCache._reopen)
+        after_fork(self, ResultCache._reopen)
 
     def _open(self) -> diskcache.Cache:
         return diskcache.Cache(self._directory, size_limit=self._size_limit,

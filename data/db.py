@@ -45,7 +45,7 @@ def make_engine(url: str) -> Engine:
     return engine
 
 
-def _after_fork(owner, action) -> None:
+def after_fork(owner, action) -> None:
     """Run `action(owner)` in every forked child (background jobs fork) while `owner` lives.
 
     A child must not use connections inherited from its parent: they share sockets and, for
@@ -68,7 +68,7 @@ class Database:
         self.url = url
         self.engine = make_engine(url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
-        _after_fork(self, lambda database: database.engine.dispose(close=False))
+        after_fork(self, lambda database: database.engine.dispose(close=False))
 
     @contextmanager
     def session(self) -> Iterator[Session]:

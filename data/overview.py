@@ -18,12 +18,13 @@ from data.cache import ResultCache
 from data.datasets import FORECAST, SALES
 from data.live import Anchor, Window, bucket_series, data_version, live_measures
 from data.overview_filters import OverviewFilters
-from data.periods import Period, resolve_period
+from data.periods import Period, month_start, resolve_period
 from data.query import QuerySpec, run_query
 
 KPIS = ("revenue", "orders", "aov", "margin_pct", "attainment_pct", "customers")
 SALES_KPIS = ("revenue", "orders", "aov", "margin_pct", "customers")
 STREAM_MINUTES = 60
+NO_PLAN_BY_SEGMENT = "No plan by segment"  # the forecast is planned by region and category only
 STEPS = {"minute": dt.timedelta(minutes=1), "hour": dt.timedelta(hours=1),
          "day": dt.timedelta(days=1), "week": dt.timedelta(days=7)}
 
@@ -66,10 +67,8 @@ def forecast_by_month(engine: Engine, cache: ResultCache, filters: OverviewFilte
     at most monthly, and the live ticks ask for it twice each."""
     if filters.segment:
         return None
-    first_month = dt.datetime.combine(start.date().replace(day=1), dt.time())
-    last = end - dt.timedelta(microseconds=1)
-    after_last = dt.datetime(last.year + last.month // 12, last.month % 12 + 1, 1)
-    spec = QuerySpec("forecast", ("forecast_revenue",), time_grain="month", start=first_month,
+    after_last = month_start(end - dt.timedelta(microseconds=1), 1)
+    spec = QuerySpec("forecast", ("forecast_revenue",), time_grain="month", start=month_start(start),
                      end=after_last, filters=filters.forecast_filters())
 
     def fetch() -> dict[dt.datetime, float]:
@@ -85,10 +84,10 @@ def prorate(plan: dict[dt.datetime, float] | None, start: dt.datetime, end: dt.d
     if not plan or end <= start:
         return None
     total, covered = 0.0, False
-    for month_start, value in plan.items():
-        days = calendar.monthrange(month_start.year, month_start.month)[1]
-        month_end = month_start + dt.timedelta(days=days)
-        overlap = (min(end, month_end) - max(start, month_start)).total_seconds()
+    for first_day, value in plan.items():
+        days = calendar.monthrange(first_day.year, first_day.month)[1]
+        month_end = first_day + dt.timedelta(days=days)
+        overlap = (min(end, month_end) - max(start, first_day)).total_seconds()
         if overlap > 0:
             total += value * overlap / (days * 86400)
             covered = True
@@ -119,9 +118,10 @@ def _kpis(engine, cache, filters: OverviewFilters, period: Period, now: dt.datet
         change = _ratio(None if current[name] is None or previous[name] is None
                         else current[name] - previous[name], abs(previous[name] or 0))
         good = None if not change else (change > 0) == measure.higher_is_better
+        note = NO_PLAN_BY_SEGMENT if name == "attainment_pct" and plan is None else None
         cards.append({"name": name, "label": measure.label, "format": measure.format,
                       "value": current[name], "previous": previous[name], "change": change,
-                      "good": good})
+                      "good": good, "note": note})
     return cards, {"current": current_anchor.to_json(), "previous": previous_anchor.to_json()}
 
 

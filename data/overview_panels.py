@@ -13,17 +13,12 @@ from data.cache import ResultCache
 from data.datasets import SALES
 from data.live import data_version
 from data.overview_filters import OverviewFilters
-from data.periods import Period
+from data.periods import Period, month_start
 from data.query import QuerySpec, run_query
 
 TOP_N = 10
 HISTORY_MONTHS = 12
 HORIZON_MONTHS = 3
-
-
-def _month(moment: dt.datetime, shift: int = 0) -> dt.datetime:
-    index = moment.year * 12 + moment.month - 1 + shift
-    return dt.datetime(index // 12, index % 12 + 1, 1)
 
 
 def forecast_vs_actual(engine: Engine, cache: ResultCache, filters: OverviewFilters,
@@ -33,14 +28,14 @@ def forecast_vs_actual(engine: Engine, cache: ResultCache, filters: OverviewFilt
     if filters.segment:
         return {"months": [], "actual": [], "forecast": [], "variance": [],
                 "note": "The forecast is planned by region and category, not by segment."}
-    first = min(_month(period.start), _month(now, -(HISTORY_MONTHS - 1)))
+    first = min(month_start(period.start), month_start(now, -(HISTORY_MONTHS - 1)))
     spec = QuerySpec("forecast", ("actual_revenue", "forecast_revenue"), time_grain="month",
-                     start=first, end=_month(now, HORIZON_MONTHS + 1),
+                     start=first, end=month_start(now, HORIZON_MONTHS + 1),
                      filters=filters.forecast_filters())
     version = data_version(engine, SALES)  # the feed updates actuals with every order it writes
     frame = cache.get_or_compute(f"panel:{spec.key()}:{version}", lambda: run_query(engine, spec))
     months = [m.isoformat() for m in frame["bucket"].dt.to_pydatetime()]
-    actual = [None if _month(m) > _month(now) else float(v)
+    actual = [None if month_start(m) > month_start(now) else float(v)
               for m, v in zip(frame["bucket"].dt.to_pydatetime(), frame["actual_revenue"], strict=True)]
     forecast = [None if v is None or v != v else float(v) for v in frame["forecast_revenue"]]
     variance = [None if a is None or not f else (a - f) / f for a, f in zip(actual, forecast, strict=True)]

@@ -38,6 +38,12 @@ class Period:
         return PERIODS[self.key]
 
 
+def month_start(moment: dt.datetime, shift: int = 0) -> dt.datetime:
+    """Midnight on the first of `moment`'s month, moved `shift` months."""
+    index = moment.year * 12 + moment.month - 1 + shift
+    return dt.datetime(index // 12, index % 12 + 1, 1)
+
+
 def _midnight(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time())
 

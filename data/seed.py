@@ -33,8 +33,9 @@ def seed_demo(engine: Engine, rows: int = 200_000, end: dt.datetime | None = Non
     Everything is written in one transaction: a failure leaves the database as it was.
     """
     started = time.perf_counter()
-    if demo_line_count(engine):
-        return SeedResult(False, demo_line_count(engine), time.perf_counter() - started)
+    existing = demo_line_count(engine)
+    if existing:
+        return SeedResult(False, existing, time.perf_counter() - started)
     business = demo.generate(rows=rows, end=end, seed=seed)
     tables = [Customer.__table__, Product.__table__, Order.__table__, OrderLine.__table__,
               ForecastMonth.__table__]
