@@ -20,7 +20,6 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
@@ -31,7 +30,7 @@ sys.path.insert(0, str(ROOT))
 import sqlalchemy as sa  # noqa: E402
 
 from data import demo  # noqa: E402
-from data.db import make_engine  # noqa: E402
+from data.db import make_engine, scratch_schema  # noqa: E402
 from data.migrate import upgrade  # noqa: E402
 from data.seed import seed_demo  # noqa: E402
 
@@ -62,18 +61,8 @@ def fresh_sqlite() -> Iterator[sa.Engine]:
 @contextmanager
 def fresh_postgres_schema(base_url: str) -> Iterator[sa.Engine]:
     """A migrated, empty PostgreSQL schema, dropped afterwards."""
-    schema = f"pb_bench_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(base_url)
-    try:
-        with admin.begin() as connection:
-            connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-        separator = "&" if "?" in base_url else "?"
-        with migrated_engine(f"{base_url}{separator}options=-csearch_path%3D{schema}") as engine:
-            yield engine
-    finally:
-        with admin.begin() as connection:
-            connection.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-        admin.dispose()
+    with scratch_schema(base_url, "pb_bench") as url, migrated_engine(url) as engine:
+        yield engine
 
 
 def timed(action: Callable[[], object]) -> float:

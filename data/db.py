@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import uuid
 import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -84,3 +85,20 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+@contextmanager
+def scratch_schema(base_url: str, prefix: str = "pb_scratch") -> Iterator[str]:
+    """A new, empty PostgreSQL schema on `base_url`, yielded as a URL that works inside it,
+    and dropped with everything in it afterwards (for tests and benchmarks)."""
+    schema = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(base_url)
+    try:
+        with admin.begin() as connection:
+            connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+        separator = "&" if "?" in base_url else "?"
+        yield f"{base_url}{separator}options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as connection:
+            connection.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+        admin.dispose()

@@ -18,14 +18,13 @@ import pytest
 os.environ.setdefault("PULSEBOARD_INSTANCE", tempfile.mkdtemp(prefix="pulseboard-test-"))
 os.environ.setdefault("PULSEBOARD_ENV", "test")
 
-import sqlalchemy as sa
 from flask_login import login_user
 
 from app import create_app
 from auth.account import Account
 from context import EXTENSION
 from data import users as user_commands
-from data.db import Database
+from data.db import Database, scratch_schema
 from data.migrate import upgrade
 from data.seed import seed_demo
 
@@ -169,13 +168,5 @@ def celery_queue() -> str:
 @pytest.fixture
 def postgres_url():
     """A fresh, empty PostgreSQL schema for one test, dropped afterwards."""
-    base = service_url("TEST_DATABASE_URL", "PostgreSQL")
-    schema = f"pb_test_{uuid.uuid4().hex[:10]}"
-    admin_engine = sa.create_engine(base)
-    with admin_engine.begin() as connection:
-        connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-    separator = "&" if "?" in base else "?"
-    yield f"{base}{separator}options=-csearch_path%3D{schema}"
-    with admin_engine.begin() as connection:
-        connection.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
-    admin_engine.dispose()
+    with scratch_schema(service_url("TEST_DATABASE_URL", "PostgreSQL"), "pb_test") as url:
+        yield url

@@ -6,6 +6,7 @@ appeared, so a broken asset or callback never goes unnoticed.
 
 from __future__ import annotations
 
+import subprocess
 import threading
 
 import pytest
@@ -18,6 +19,16 @@ from tests.conftest import PEOPLE, build_app
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
+
+
+def stop(process: subprocess.Popen, timeout: float = 20.0) -> None:
+    """Ask a process the tests started to end, and make sure it has."""
+    process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 @pytest.fixture(scope="session")

@@ -14,6 +14,7 @@ from werkzeug.serving import make_server
 
 from background import celery_for
 from context import EXTENSION
+from tests.browser.conftest import stop
 from tests.conftest import PEOPLE, SECRET, build_app, service_url
 
 pytestmark = pytest.mark.browser
@@ -60,12 +61,7 @@ def celery_server(template_db, tmp_path_factory, celery_queue):
         if thread.is_alive():
             server.shutdown()
         server.server_close()
-        worker.terminate()
-        try:
-            worker.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            worker.kill()
-            worker.wait()
+        stop(worker, timeout=30)
         log.close()
         app.server.extensions[EXTENSION].database.dispose()
 

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.conftest import stop
 from tests.conftest import PEOPLE, SECRET
 
 pytestmark = pytest.mark.browser
@@ -57,12 +58,7 @@ def dev_server(template_db, tmp_path_factory):
         _wait_until_healthy(url, process)
         yield url, folder / "server.log"
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
         log.close()
 
 
