@@ -15,6 +15,9 @@ from data.models import ForecastMonth, OrderLine
 
 AGGREGATIONS = ("sum", "avg", "count", "count_distinct", "min", "max")
 FORMATS = ("currency", "percent", "integer", "decimal")
+AGGREGATION_LABELS = {"sum": "sum", "avg": "average", "count": "count",
+                      "count_distinct": "distinct count", "min": "min", "max": "max"}
+NUMERIC = ("sum", "avg", "min", "max")
 
 
 class UnknownField(LookupError):
@@ -34,6 +37,7 @@ class Measure:
     format: str = "decimal"
     currency: str = "USD"
     higher_is_better: bool = True
+    aggregations: tuple[str, ...] = ()  # other aggregations a widget may ask of `column`
 
     @property
     def is_ratio(self) -> bool:
@@ -61,10 +65,17 @@ class Dataset:
     id_column: str | None = "id"  # increasing with arrival: the live watermark
 
     def measure(self, name: str) -> Measure:
-        try:
+        """The measure called `name`; `revenue__avg` is `revenue` re-aggregated, where allowed."""
+        if name in self.measures:
             return self.measures[name]
-        except KeyError:
-            raise UnknownField(f"{self.label} has no measure called {name!r}.") from None
+        base_name, _, aggregation = name.rpartition("__")
+        base = self.measures.get(base_name)
+        if base is None or aggregation not in base.aggregations:
+            raise UnknownField(f"{self.label} has no measure called {name!r}.")
+        counted = aggregation in ("count", "count_distinct")
+        return dataclasses.replace(base, name=name, aggregation=aggregation,
+                                   label=f"{base.label} ({AGGREGATION_LABELS[aggregation]})",
+                                   format="integer" if counted else base.format, aggregations=())
 
     def dimension(self, name: str) -> Dimension:
         try:
@@ -86,10 +97,11 @@ SALES = Dataset(
     table=OrderLine.__table__,
     time_column="order_date",
     measures=_by_name(
-        Measure("revenue", "Revenue", "revenue", "sum", format="currency"),
+        Measure("revenue", "Revenue", "revenue", "sum", format="currency", aggregations=NUMERIC),
         Measure("orders", "Orders", "order_id", "count_distinct", format="integer"),
-        Measure("units", "Units", "quantity", "sum", format="integer"),
-        Measure("gross_profit", "Gross profit", "gross_profit", "sum", format="currency"),
+        Measure("units", "Units", "quantity", "sum", format="integer", aggregations=NUMERIC),
+        Measure("gross_profit", "Gross profit", "gross_profit", "sum", format="currency",
+                aggregations=NUMERIC),
         Measure("margin_pct", "Gross margin %", numerator="gross_profit", denominator="revenue",
                 format="percent"),
         Measure("aov", "Average order value", numerator="revenue", denominator="orders",
@@ -113,8 +125,10 @@ FORECAST = Dataset(
     table=ForecastMonth.__table__,
     time_column="month",
     measures=_by_name(
-        Measure("forecast_revenue", "Forecast revenue", "forecast_revenue", "sum", format="currency"),
-        Measure("actual_revenue", "Actual revenue", "actual_revenue", "sum", format="currency"),
+        Measure("forecast_revenue", "Forecast revenue", "forecast_revenue", "sum", format="currency",
+                aggregations=NUMERIC),
+        Measure("actual_revenue", "Actual revenue", "actual_revenue", "sum", format="currency",
+                aggregations=NUMERIC),
         Measure("attainment_pct", "Forecast attainment %", numerator="actual_revenue",
                 denominator="forecast_revenue", format="percent"),
     ),
