@@ -1,4 +1,4 @@
-"""Command-line tools: `flask --app app users ...` and `flask --app app demo ...`."""
+"""Command-line tools: `flask --app app users ...`, `... demo ...` and `... dashboards ...`."""
 
 from __future__ import annotations
 
@@ -9,13 +9,17 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
+from auth.account import Account
 from context import database, settings
+from data import dashboards as dashboard_store
 from data import users as user_commands
+from data.dashboard_spec import SpecError
 from data.feed import DemoFeed
 from data.seed import seed_demo
 
 users = AppGroup("users", help="Create and list users.")
 demo = AppGroup("demo", help="The demo business: seed it, or run its live feed.")
+dashboards = AppGroup("dashboards", help="Dashboards as files: import, export and list them.")
 DEMO_ADMIN_EMAIL = "admin@pulseboard.local"
 
 
@@ -151,6 +155,63 @@ def feed() -> None:
         click.echo("Demo feed stopped.")
 
 
+# Whoever can run these commands can read the database directly, so `export` and `list` act with
+# an admin's authority, as this account that is no user (id 0). It only ever reads: anything that
+# writes (import) acts as a real user named on the command line.
+COMMAND_LINE_ADMIN = Account(id=0, email="command-line", display_name="Command line", role="admin",
+                             active=True, password_fingerprint="")
+
+
+@dashboards.command("import")
+@click.argument("file", type=click.File("rb"))
+@click.option("--owner", "owner_email", required=True, help="Email of the user who will own it.")
+def import_dashboard(file, owner_email: str) -> None:
+    """Create a dashboard from a JSON file ("-" reads standard input); prints only its new id.
+
+    Ids, owners, shares and public tokens in the file are ignored: the owner is --owner.
+    """
+    try:
+        with database().session() as session:
+            owner = user_commands.find_by_email(session, owner_email)
+            if owner is None:
+                raise dashboard_store.DashboardError(f"There is no user with the email {owner_email}.")
+            record = dashboard_store.import_document(session, Account.from_user(owner), file.read())
+    except SpecError as error:
+        raise click.ClickException("The file is not a valid dashboard:\n  - "
+                                   + "\n  - ".join(error.problems)) from None
+    except dashboard_store.DashboardError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(record.id)
+
+
+@dashboards.command("export")
+@click.argument("dashboard_id", type=int)
+def export_dashboard(dashboard_id: int) -> None:
+    """Write a dashboard's JSON document to standard output."""
+    try:
+        with database().session() as session:
+            text = dashboard_store.export_document(session, COMMAND_LINE_ADMIN, dashboard_id)
+    except dashboard_store.DashboardError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(text)
+
+
+@dashboards.command("list")
+def list_dashboards() -> None:
+    """List every dashboard: id, title, owner, version and last update (UTC), newest first."""
+    with database().session() as session:
+        rows = dashboard_store.list_dashboards(session, COMMAND_LINE_ADMIN, "all")
+    if not rows:
+        click.echo("No dashboards yet. Import one with: flask --app app dashboards import FILE --owner EMAIL")
+        return
+    click.echo(f"{'id':>5}  {'title':<40} {'owner':<24} {'version':>7}  updated (UTC)")
+    for row in rows:
+        title = row.title if len(row.title) <= 40 else row.title[:39] + "…"
+        click.echo(f"{row.id:>5}  {title:<40} {row.owner_name[:24]:<24} {row.version:>7}  "
+                   f"{row.updated_at:%Y-%m-%d %H:%M}")
+
+
 def register_commands(server: Flask) -> None:
     server.cli.add_command(users)
     server.cli.add_command(demo)
+    server.cli.add_command(dashboards)

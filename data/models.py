@@ -1,10 +1,21 @@
-"""ORM models: the app's own tables (users, sign-in failures) and the demo business."""
+"""ORM models: the app's own tables (users, sign-in failures, dashboards) and the demo business."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, Date, DateTime, Float, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 ROLES = ("admin", "analyst", "viewer")
@@ -45,6 +56,60 @@ class LoginFailure(Base):
     at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
     __table_args__ = (Index("ix_login_failures_key_at", "key", "at"),)
+
+
+class Dashboard(Base):
+    """A dashboard: its current document (canonical JSON), owner, version and public link.
+
+    `version` is the compare-and-set counter of every save; `title` mirrors the document's title
+    so the gallery can search without reading documents.
+    """
+
+    __tablename__ = "dashboards"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(200), index=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    document: Mapped[str] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    updated_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    public_token: Mapped[str | None] = mapped_column(String(64), nullable=True, unique=True)
+
+
+class DashboardVersion(Base):
+    """One saved version of a dashboard's document; history is only ever appended to."""
+
+    __tablename__ = "dashboard_versions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dashboard_id: Mapped[int] = mapped_column(ForeignKey("dashboards.id", ondelete="CASCADE"))
+    version: Mapped[int] = mapped_column(Integer)
+    document: Mapped[str] = mapped_column(Text)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    message: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    restored_from: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+    __table_args__ = (
+        UniqueConstraint("dashboard_id", "version", name="uq_dashboard_versions_dashboard_version"),
+    )
+
+
+class DashboardShare(Base):
+    """A dashboard shared with one user, to view or to edit."""
+
+    __tablename__ = "dashboard_shares"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dashboard_id: Mapped[int] = mapped_column(ForeignKey("dashboards.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    permission: Mapped[str] = mapped_column(String(8))
+
+    __table_args__ = (
+        UniqueConstraint("dashboard_id", "user_id", name="uq_dashboard_shares_dashboard_user"),
+    )
 
 
 class Customer(Base):

@@ -5,7 +5,9 @@ Playwright in Chromium for the browser tests."""
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
+import json
 import os
 import re
 import shutil
@@ -18,6 +20,8 @@ import pytest
 os.environ.setdefault("PULSEBOARD_INSTANCE", tempfile.mkdtemp(prefix="pulseboard-test-"))
 os.environ.setdefault("PULSEBOARD_ENV", "test")
 
+from dash._callback_context import context_value
+from dash._utils import AttributeDict
 from flask_login import login_user
 
 from app import create_app
@@ -35,7 +39,11 @@ PEOPLE = {
     "admin": ("ada@example.com", "Ada Admin", "admin-password-1"),
     "analyst": ("alan@example.com", "Alan Analyst", "analyst-password-1"),
     "viewer": ("vera@example.com", "Vera Viewer", "viewer-password-1"),
+    "editor": ("editor@example.com", "Edith Editor", "editor-password-1"),
+    "stranger": ("stranger@example.com", "Stan Stranger", "stranger-password-1"),
 }
+# PEOPLE is keyed by role, except these two analysts of the dashboard permission matrix.
+ROLE_OF = {"editor": "analyst", "stranger": "analyst"}
 
 
 def service_url(variable: str, what: str) -> str:
@@ -51,8 +59,8 @@ def service_url(variable: str, what: str) -> str:
 
 def seed_users(database: Database) -> None:
     with database.session() as session:
-        for role, (email, name, password) in PEOPLE.items():
-            user_commands.create_user(session, email, password, role, name)
+        for key, (email, name, password) in PEOPLE.items():
+            user_commands.create_user(session, email, password, ROLE_OF.get(key, key), name)
 
 
 @pytest.fixture(scope="session")
@@ -170,3 +178,36 @@ def postgres_url():
     """A fresh, empty PostgreSQL schema for one test, dropped afterwards."""
     with scratch_schema(service_url("TEST_DATABASE_URL", "PostgreSQL"), "pb_test") as url:
         yield url
+
+
+@pytest.fixture
+def clock(app):
+    """Pin the app's clock five minutes after the demo data ends; returns a setter to move it."""
+    moment = {"now": DEMO_END + dt.timedelta(minutes=5)}
+    services = app.server.extensions[EXTENSION]
+    app.server.extensions[EXTENSION] = dataclasses.replace(services, clock=lambda: moment["now"])
+
+    def move_to(when: dt.datetime) -> None:
+        moment["now"] = when
+
+    return move_to
+
+
+@pytest.fixture
+def fire():
+    """Tell Dash's callback context what fired (a string or pattern-matching id, its property
+    and value) and, for callbacks that read it, `outputs_list`: the documented way to call a
+    callback as a plain function."""
+    tokens = []
+
+    def _fire(component_id, prop: str, value, outputs_list=None):
+        key = component_id
+        if isinstance(component_id, dict):
+            key = json.dumps(component_id, separators=(",", ":"))
+        tokens.append(context_value.set(AttributeDict(
+            triggered_inputs=[{"prop_id": f"{key}.{prop}", "value": value}],
+            outputs_list=outputs_list or [])))
+
+    yield _fire
+    for token in reversed(tokens):
+        context_value.reset(token)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 
 import pytest
@@ -18,7 +17,6 @@ from callbacks.overview import (
     tick,
 )
 from charts.formatting import format_value
-from context import EXTENSION
 from context import cache as results
 from data.feed import DemoFeed
 from data.overview import KPIS, load_overview
@@ -28,20 +26,8 @@ from data.periods import resolve_period
 from pages.overview import layout
 from tests.conftest import DEMO_END
 
-NOW = DEMO_END + dt.timedelta(minutes=5)
+NOW = DEMO_END + dt.timedelta(minutes=5)  # where the `clock` fixture starts
 
-
-@pytest.fixture
-def clock(app):
-    """Pin the app's clock; returns a setter so a test can move time forward."""
-    moment = {"now": NOW}
-    services = app.server.extensions[EXTENSION]
-    app.server.extensions[EXTENSION] = dataclasses.replace(services, clock=lambda: moment["now"])
-
-    def move_to(when: dt.datetime) -> None:
-        moment["now"] = when
-
-    return move_to
 
 
 def _by_output(outputs, values) -> dict:

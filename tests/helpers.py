@@ -1,0 +1,48 @@
+"""Helpers for tests that call callbacks directly: reading Dash component trees, and the
+account of one of the test people."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from auth.account import Account
+from data import users as user_commands
+from tests.conftest import PEOPLE
+
+
+def text_of(component) -> str:
+    """All the text inside a Dash component tree, runs of white space made one space."""
+
+    def words(node) -> str:
+        if node is None:
+            return ""
+        if isinstance(node, str | int | float):
+            return str(node)
+        if isinstance(node, list | tuple):
+            return " ".join(words(child) for child in node)
+        return words(getattr(node, "children", None))
+
+    return " ".join(words(component).split())
+
+
+def nodes(tree) -> Iterator:
+    """Every component in a tree, depth first."""
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, list | tuple):
+            stack.extend(node)
+        elif node is not None and not isinstance(node, str | int | float):
+            yield node
+            stack.append(getattr(node, "children", None))
+
+
+def find_component(tree, component_id):
+    """The component with this id in a tree, or None."""
+    return next((node for node in nodes(tree) if getattr(node, "id", None) == component_id), None)
+
+
+def account_of(database, person: str) -> Account:
+    """The signed-in account of one of the test people (a key of `PEOPLE`)."""
+    with database.session() as session:
+        return Account.from_user(user_commands.find_by_email(session, PEOPLE[person][0]))
