@@ -1,0 +1,265 @@
+"""`build_figure(data, theme)`: a widget's figure, one small function per widget type.
+
+The page, the PNG and SVG exports, and the figures inside PDF reports and workbooks all come
+from here. Points that can cross-filter (bars, pie slices) carry their dimension value in
+`customdata`, which is what a click sends back. Traces hold plain lists, never numpy arrays.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from charts.formatting import D3_FORMATS
+from charts.theme import BAD, GOOD, NEUTRAL, PALETTE, base_layout, themed
+from data.query import BUCKET
+from data.widget_data import WidgetData, change
+
+
+class NotAFigure(ValueError):
+    """Text widgets are not drawn by plotly."""
+
+
+def number_format(data: WidgetData, index: int = 0) -> str:
+    """The widget's number format, or its measure's own when the widget says "auto"."""
+    chosen = data.widget.options.number_format
+    return data.measures[index].format if chosen == "auto" else chosen
+
+
+def _plain(values) -> list:
+    """A column as JSON-friendly Python values (NaN becomes None, timestamps datetimes)."""
+    out = []
+    for value in values:
+        if isinstance(value, pd.Timestamp):
+            out.append(value.to_pydatetime())
+        elif isinstance(value, float) and math.isnan(value):
+            out.append(None)
+        elif hasattr(value, "item"):
+            out.append(value.item())
+        else:
+            out.append(value)
+    return out
+
+
+def _colours(data: WidgetData) -> list[str]:
+    return list(data.widget.options.colors) or PALETTE
+
+
+def _labels(data: WidgetData) -> dict[str, str]:
+    names = {measure.name: measure.label for measure in data.measures}
+    names.update({dimension.name: dimension.label for dimension in data.dimensions})
+    names[BUCKET] = "Time"
+    return names
+
+
+def _series(data: WidgetData) -> list[tuple[str, str | None, pd.DataFrame]]:
+    """(trace name, dimension value, rows) per trace: one per measure, or per dimension value."""
+    frame = data.frame
+    if data.dimensions and data.widget.time_grain:
+        by = data.dimensions[-1].name
+        measure = data.measures[0].name
+        return [(str(value), value, group.rename(columns={measure: "_y"}))
+                for value, group in frame.groupby(by, sort=True, dropna=False)]
+    return [(measure.label, None, frame.rename(columns={measure.name: "_y"})) for measure in data.measures]
+
+
+def _finish(figure: go.Figure, data: WidgetData, theme: str, x_title: str, y_title: str,
+            value_axis: str = "yaxis") -> go.Figure:
+    figure = themed(figure, theme)
+    options = data.widget.options
+    layout = {"showlegend": options.show_legend and len(figure.data) > 1,
+              "xaxis": {"title": {"text": options.x_label if options.x_label is not None else x_title}},
+              "yaxis": {"title": {"text": options.y_label if options.y_label is not None else y_title}},
+              "margin": {"l": 56, "r": 16, "t": 8, "b": 40}}
+    layout[value_axis]["tickformat"] = D3_FORMATS[number_format(data)]
+    return figure.update_layout(**layout)
+
+
+def _x_axis(data: WidgetData) -> tuple[str, str]:
+    """The category axis: the time bucket when there is one, else the first dimension."""
+    if data.widget.time_grain:
+        return BUCKET, "Time"
+    return data.dimensions[0].name, data.dimensions[0].label
+
+
+def line_figure(data: WidgetData, theme: str, area: bool = False) -> go.Figure:
+    colours = _colours(data)
+    hover = D3_FORMATS[number_format(data)]
+    traces = []
+    for position, (name, _value, rows) in enumerate(_series(data)):
+        traces.append(go.Scatter(
+            x=_plain(rows[BUCKET]), y=_plain(rows["_y"]), name=name, mode="lines",
+            line={"color": colours[position % len(colours)]},
+            stackgroup="one" if area and data.widget.options.stacked else None,
+            fill=("tonexty" if position else "tozeroy") if area and not data.widget.options.stacked else None,
+            hovertemplate=f"{name}<br>%{{x}}<br>%{{y:{hover}}}<extra></extra>"))
+    return _finish(go.Figure(traces), data, theme, "Time", data.measures[0].label)
+
+
+def bar_figure(data: WidgetData, theme: str) -> go.Figure:
+    colours = _colours(data)
+    horizontal = data.widget.options.orientation == "horizontal"
+    x_name, x_title = _x_axis(data)
+    hover = D3_FORMATS[number_format(data)]
+    traces = []
+    for position, (name, value, rows) in enumerate(_series(data)):
+        categories = _plain(rows[x_name])
+        # What a click on this bar filters by: the trace's dimension value, or the bar's category.
+        keys = [value] * len(rows) if value is not None else categories
+        values = _plain(rows["_y"])
+        traces.append(go.Bar(
+            x=values if horizontal else categories, y=categories if horizontal else values,
+            orientation="h" if horizontal else "v", name=name, customdata=_plain(keys),
+            marker={"color": colours[position % len(colours)]},
+            hovertemplate=f"{name}<br>%{{{'y' if horizontal else 'x'}}}<br>"
+                          f"%{{{'x' if horizontal else 'y'}:{hover}}}<extra></extra>"))
+    figure = go.Figure(traces)
+    figure.update_layout(barmode="stack" if data.widget.options.stacked else "group")
+    if horizontal:
+        figure.update_layout(yaxis={"autorange": "reversed", "type": "category"
+                                    if not data.widget.time_grain else "date"})
+        return _finish(figure, data, theme, data.measures[0].label, x_title, value_axis="xaxis")
+    if not data.widget.time_grain:
+        figure.update_layout(xaxis={"type": "category"})
+    return _finish(figure, data, theme, x_title, data.measures[0].label)
+
+
+def pie_figure(data: WidgetData, theme: str) -> go.Figure:
+    dimension, measure = data.dimensions[0].name, data.measures[0].name
+    labels = _plain(data.frame[dimension])
+    colours = _colours(data)
+    figure = go.Figure(go.Pie(
+        labels=labels, values=_plain(data.frame[measure]), customdata=labels, sort=False,
+        hole=0.55 if data.widget.options.donut else 0, textinfo="percent",
+        marker={"colors": [colours[index % len(colours)] for index in range(len(labels))]},
+        hovertemplate=f"%{{label}}<br>%{{value:{D3_FORMATS[number_format(data)]}}} "
+                      "(%{percent})<extra></extra>"))
+    figure = themed(figure, theme)
+    return figure.update_layout(showlegend=data.widget.options.show_legend,
+                                margin={"l": 8, "r": 8, "t": 8, "b": 8},
+                                legend={"orientation": "v", "y": 0.5, "x": 1.02})
+
+
+def scatter_figure(data: WidgetData, theme: str) -> go.Figure:
+    x_measure, y_measure = data.measures
+    frame = data.frame
+    names = _plain(frame[data.dimensions[0].name]) if data.dimensions else None
+    figure = go.Figure(go.Scatter(
+        x=_plain(frame[x_measure.name]), y=_plain(frame[y_measure.name]), mode="markers", text=names,
+        customdata=names, marker={"color": _colours(data)[0], "size": 9, "opacity": 0.8},
+        hovertemplate=(("%{text}<br>" if names else "") + f"{x_measure.label}: "
+                       f"%{{x:{D3_FORMATS[x_measure.format]}}}<br>{y_measure.label}: "
+                       f"%{{y:{D3_FORMATS[y_measure.format]}}}<extra></extra>")))
+    figure = _finish(figure, data, theme, x_measure.label, y_measure.label)
+    return figure.update_layout(xaxis={"tickformat": D3_FORMATS[x_measure.format]},
+                                yaxis={"tickformat": D3_FORMATS[y_measure.format]})
+
+
+def heatmap_figure(data: WidgetData, theme: str) -> go.Figure:
+    frame = data.frame
+    measure = data.measures[0].name
+    axes = ([BUCKET] if data.widget.time_grain else []) + [d.name for d in data.dimensions]
+    x_name, y_name = axes[0], axes[1]
+    grid = frame.pivot_table(index=y_name, columns=x_name, values=measure, aggfunc="sum")
+    labels = _labels(data)
+    colours = _colours(data)
+    figure = go.Figure(go.Heatmap(
+        z=[_plain(row) for row in grid.to_numpy().tolist()], x=_plain(grid.columns), y=_plain(grid.index),
+        colorscale=[[0, "rgba(79,70,229,0.05)"], [1, colours[0]]], hoverongaps=False,
+        hovertemplate=f"%{{x}}<br>%{{y}}<br>%{{z:{D3_FORMATS[number_format(data)]}}}<extra></extra>",
+        colorbar={"tickformat": D3_FORMATS[number_format(data)]}))
+    figure = _finish(figure, data, theme, labels[x_name], labels[y_name])
+    return figure.update_layout(yaxis={"type": "category", "tickformat": ""})
+
+
+def kpi_figure(data: WidgetData, theme: str) -> go.Figure:
+    """The value, its change against the period before, and a sparkline beneath them."""
+    kind = number_format(data)
+    measure = data.measures[0]
+    delta = change(data.value, data.previous)
+    good = None if not delta else (delta > 0) == measure.higher_is_better
+    colour = NEUTRAL if good is None else GOOD if good else BAD
+    up, down = (GOOD, BAD) if measure.higher_is_better else (BAD, GOOD)
+    layout = base_layout(theme)
+    series = data.series if data.series is not None else pd.DataFrame({BUCKET: [], "value": []})
+    indicator = go.Indicator(
+        mode="number+delta" if data.previous is not None else "number",
+        value=data.value if data.value is not None else float("nan"),
+        number={"valueformat": D3_FORMATS[kind], "font": {"size": 32, "color": layout["font"]["color"]}},
+        delta={"reference": data.previous, "relative": True, "valueformat": ".1%", "position": "bottom",
+               "increasing": {"color": up}, "decreasing": {"color": down}, "font": {"size": 13}}
+        if data.previous is not None else None,
+        domain={"x": [0, 1], "y": [0.42, 1]})
+    figure = go.Figure([
+        indicator,
+        go.Scatter(x=_plain(series[BUCKET]), y=_plain(series["value"]), mode="lines", fill="tozeroy",
+                   line={"color": colour, "width": 2}, fillcolor="rgba(100,116,139,0.10)",
+                   hovertemplate=f"%{{x}}<br>%{{y:{D3_FORMATS[kind]}}}<extra></extra>"),
+    ])
+    layout.update(margin={"l": 4, "r": 4, "t": 4, "b": 0}, showlegend=False,
+                  xaxis={"visible": False, "domain": [0, 1]},
+                  yaxis={"visible": False, "domain": [0, 0.34], "rangemode": "tozero"})
+    return figure.update_layout(**layout)
+
+
+def table_figure(data: WidgetData, theme: str) -> go.Figure:
+    """The table as a plotly figure, for images and reports; the page uses `table_grid`."""
+    columns, rows = table_grid(data)
+    figure = go.Figure(go.Table(
+        header={"values": [column["headerName"] for column in columns], "align": "left"},
+        cells={"values": [[row.get(column["field"]) for row in rows] for column in columns],
+               "align": "left"}))
+    figure = themed(figure, theme)
+    return figure.update_layout(margin={"l": 4, "r": 4, "t": 4, "b": 4})
+
+
+def table_grid(data: WidgetData) -> tuple[list[dict], list[dict]]:
+    """AG Grid column definitions and rows, numbers pre-formatted the measure's way for display."""
+    labels = _labels(data)
+    frame = data.frame
+    columns, rows = [], []
+    fields = [column for column in frame.columns if column in labels]
+    for field in fields:
+        definition = {"field": field, "headerName": labels[field]}
+        measure = next((m for m in data.measures if m.name == field), None)
+        if measure is not None:
+            pattern = D3_FORMATS[measure.format]
+            definition.update(type="rightAligned",
+                              valueFormatter={"function": f"d3.format('{pattern}')(params.value)"})
+        columns.append(definition)
+    for record in frame[fields].to_dict("records"):
+        rows.append({key: _plain([value])[0] for key, value in record.items()})
+    for row in rows:
+        if BUCKET in row and row[BUCKET] is not None:
+            row[BUCKET] = row[BUCKET].isoformat(sep=" ", timespec="minutes")
+    return columns, rows
+
+
+BUILDERS = {
+    "kpi": kpi_figure,
+    "line": line_figure,
+    "area": lambda data, theme: line_figure(data, theme, area=True),
+    "bar": bar_figure,
+    "pie": pie_figure,
+    "scatter": scatter_figure,
+    "heatmap": heatmap_figure,
+    "table": table_figure,
+}
+
+
+def build_figure(data: WidgetData, theme: str = "light") -> go.Figure:
+    """The widget's figure; raises `NotAFigure` for text widgets. Never mutates `data`."""
+    builder = BUILDERS.get(data.widget.type)
+    if builder is None:
+        raise NotAFigure(f"{data.widget.type} widgets are not drawn as figures")
+    return builder(data, theme)
+
+
+def series_points(data: WidgetData) -> dict[str, tuple[list, list]]:
+    """Each trace's (times, values), by trace name, for a time-series widget's live patches."""
+    return {name: (_plain(rows[BUCKET]), _plain(rows["_y"])) for name, _value, rows in _series(data)}
+
+
+PATCHABLE = ("line", "area", "bar")  # with a time grain: new buckets append to the end of traces
