@@ -14,6 +14,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import callbacks
+import public
 from auth import init_auth
 from auth.account import current_account
 from auth.csrf import csrf_token
@@ -64,6 +65,7 @@ def create_app(config: dict | None = None) -> dash.Dash:
         server.wsgi_app = ProxyFix(server.wsgi_app, x_for=count, x_proto=count, x_host=count)
     server.extensions[EXTENSION] = build_services(settings)
     init_auth(server, secure_cookies=settings.cookie_secure, session_days=settings.session_days)
+    server.register_blueprint(public.blueprint)
     register_commands(server)
 
     app = dash.Dash(

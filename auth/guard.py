@@ -18,6 +18,9 @@ PUBLIC_ENDPOINTS = {
     "auth.healthz": "load balancer and uptime checks",
     "_dash_assets.static": "CSS, fonts and logo used by the sign-in page",
     "/_favicon.ico": "the browser asks for it on the sign-in page",
+    "public.view": "a dashboard's read-only public link (checks its token itself, 404 otherwise)",
+    "public.widget": "one widget of a public dashboard, for its refresh (checks the token itself)",
+    "public.plotly_js": "plotly.js for the public page (a static file of the plotly package)",
 }
 
 

@@ -14,7 +14,9 @@ import importlib
 import dash
 from dash import _callback
 
-FEATURES = ("callbacks.theme", "callbacks.admin", "callbacks.account", "callbacks.overview")
+FEATURES = ("callbacks.theme", "callbacks.admin", "callbacks.account", "callbacks.overview",
+            "callbacks.gallery", "callbacks.sharing", "callbacks.widgets", "callbacks.dashboard_filters",
+            "callbacks.builder", "callbacks.editor")
 _registered: tuple[dict, list, list] | None = None
 
 

@@ -68,3 +68,121 @@ def kpi_delta(name: str) -> str:
 
 def kpi_spark(name: str) -> str:
     return f"ks-{name}"
+
+# Dashboards: the view and the builder. DB_REF holds {"id": <dashboard id>, "mode": "view"|"edit"};
+# every callback re-checks it against the signed-in user, since the browser can forge it.
+DB_REF = "db-ref"
+DB_DOC = "db-doc"                  # Store: the working document (builder) or the saved one (view)
+DB_SAVED = "db-saved"              # Store: the document as last saved, to tell unsaved changes
+DB_BASE = "db-base-version"        # Store: the version the editor started from
+DB_UNDO = "db-undo"
+DB_REDO = "db-redo"
+DB_SELECTED = "db-selected"
+DB_DRAFT = "db-draft"              # Store: the editor's validated widget, applied to the document
+DB_FILTERS = "db-filters"          # Store: the dashboard filters in force (view: this session only)
+DB_CROSS = "db-cross"              # Store: cross-filters from clicks
+DB_GRID = "db-grid"
+DB_MESSAGE = "db-message"
+DB_CHIPS = "db-chips"
+# Pattern-matching ids, {"type": ..., "w": <widget id>}
+W_SPEC = "w-spec"
+W_GRAPH = "w-graph"
+W_TABLE = "w-table"
+W_TEXT = "w-text"
+W_ERROR = "w-error"
+W_INTERVAL = "w-interval"
+W_STATE = "w-state"
+W_EDIT = "w-edit"
+W_REMOVE = "w-remove"
+
+# Dashboard gallery and sharing (components/gallery.py, components/sharing.py)
+GAL_TABS = "gal-tabs"
+GAL_SEARCH = "gal-search"
+GAL_LIST = "gal-list"
+GAL_MESSAGE = "gal-message"
+SHARE_OPEN = "share-open"
+SHARE_MODAL = "share-modal"
+DB_DOWNLOAD_JSON = "db-download-json"
+DB_DOWNLOAD = "db-download"
+W_BODY = "w-body"
+W_NOTE = "w-note"
+DB_TIME = "db-time"
+DB_ADD_FIELD = "db-add-field"
+DB_ADD_VALUES = "db-add-values"
+DB_ADD_APPLY = "db-add-apply"
+CHIP_REMOVE = "chip-remove"        # {"type": CHIP_REMOVE, "kind": "time"|"dim"|"cross", "key": ...}
+
+# Builder
+DB_TITLE = "db-title"
+DB_COMPACT = "db-compact"
+DB_UNDO_BTN = "db-undo-btn"
+DB_REDO_BTN = "db-redo-btn"
+DB_SAVE = "db-save"
+DB_SAVE_MESSAGE = "db-save-message"
+DB_DIRTY = "db-dirty"
+DB_STALE_MODAL = "db-stale-modal"
+DB_STALE_TEXT = "db-stale-text"
+DB_SAVE_COPY = "db-save-copy"
+DB_HISTORY_OPEN = "db-history-open"
+DB_HISTORY = "db-history"
+DB_HISTORY_LIST = "db-history-list"
+DB_PREVIEW_BANNER = "db-preview-banner"
+PALETTE_ADD = "palette-add"        # {"type": PALETTE_ADD, "kind": <widget type>}
+HIST_PREVIEW = "hist-preview"      # {"type": HIST_PREVIEW, "v": <version>}
+HIST_RESTORE = "hist-restore"
+ED_PANEL = "ed-panel"
+ED_EMPTY = "ed-empty"
+ED_TYPE = "ed-type"
+ED_TITLE = "ed-title"
+ED_DATASET = "ed-dataset"
+ED_MEASURES = "ed-measures"
+ED_DIMENSIONS = "ed-dimensions"
+ED_GRAIN = "ed-grain"
+ED_RANGE = "ed-range"
+ED_DATES = "ed-dates"
+ED_FILTERS = "ed-filters"          # Store: the widget's own filters being edited
+ED_FILTER_LIST = "ed-filter-list"
+ED_FILTER_FIELD = "ed-filter-field"
+ED_FILTER_OP = "ed-filter-op"
+ED_FILTER_VALUES = "ed-filter-values"
+ED_FILTER_ADD = "ed-filter-add"
+ED_FILTER_REMOVE = "ed-filter-remove"  # {"type": ED_FILTER_REMOVE, "n": <index>}
+ED_SORT = "ed-sort"
+ED_SORT_DESC = "ed-sort-desc"
+ED_LIMIT = "ed-limit"
+ED_STYLE = "ed-style"              # Checklist: stacked, horizontal, donut, legend
+ED_XLABEL = "ed-xlabel"
+ED_YLABEL = "ed-ylabel"
+ED_COLORS = "ed-colors"
+ED_FORMAT = "ed-format"
+ED_MARKDOWN = "ed-markdown"
+ED_REFRESH = "ed-refresh"
+ED_ERROR = "ed-error"
+
+# Gallery and sharing dialogs (components/gallery.py, components/sharing.py)
+GAL_REFRESH = "gal-refresh"              # Store: bumped to redraw the list after a change
+GAL_NEW_OPEN = "gal-new-open"
+GAL_NEW_MODAL = "gal-new-modal"
+GAL_NEW_TITLE = "gal-new-title"
+GAL_NEW_SUBMIT = "gal-new-submit"
+GAL_NEW_CANCEL = "gal-new-cancel"
+GAL_NEW_MESSAGE = "gal-new-message"
+GAL_IMPORT = "gal-import"                # dcc.Upload
+GAL_DELETE_MODAL = "gal-delete-modal"
+GAL_DELETE_BODY = "gal-delete-body"
+GAL_DELETE_TARGET = "gal-delete-target"  # Store: the id asked about (checked again on confirm)
+GAL_DELETE_CONFIRM = "gal-delete-confirm"
+GAL_DELETE_CANCEL = "gal-delete-cancel"
+GAL_DUPLICATE = "gal-duplicate"
+GAL_DELETE = "gal-delete"
+SHARE_BODY = "share-body"                # filled when the dialog opens, for managers only
+SHARE_MESSAGE = "share-message"
+SHARE_REFRESH = "share-refresh"          # Store: bumped to redraw the dialog after a change
+SHARE_EMAIL = "share-email"
+SHARE_NEW_PERMISSION = "share-new-permission"
+SHARE_ADD = "share-add"
+SHARE_PUBLIC_SWITCH = "share-public-switch"
+SHARE_PUBLIC_URL = "share-public-url"
+DB_DOWNLOAD_ERROR = "db-download-error"  # Toast: why a download did not happen
+SHARE_PERMISSION = "share-permission"
+SHARE_REMOVE = "share-remove"

@@ -17,6 +17,9 @@ ROUTE_CLASSES = {
     "/healthz": "public",
     "/assets/<path:filename>": "public",
     "/_favicon.ico": "public",
+    "/public/<string(length=43):token>": "public",
+    "/public/<string(length=43):token>/widgets/<string(maxlength=40):widget_id>": "public",
+    "/public/plotly.min.js": "public",
     "/logout": "protected",
     "/_dash-layout": "protected",
     "/_dash-dependencies": "protected",
@@ -33,7 +36,8 @@ def _sample_url(rule) -> str:
     for name in rule.arguments:
         url = re.sub(rf"<(?:[^:<>]+:)?{name}>", "dash/dash-renderer/build/dash_renderer.min.js"
                      if name in ("fingerprinted_path",) else "dash" if name == "package_name"
-                     else "css/pulseboard.css" if name == "filename" else "dashboards", url)
+                     else "css/pulseboard.css" if name == "filename" else "x" * 43 if name == "token"
+                     else "w1" if name == "widget_id" else "dashboards", url)
     return url
 
 

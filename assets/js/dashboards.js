@@ -1,0 +1,54 @@
+/* Pulseboard builder: tell unsaved changes, keep them from being lost by leaving the page, and
+ * the undo and redo keys. The document itself lives in the page's stores; see callbacks/builder.py.
+ */
+(function () {
+    "use strict";
+    var unsaved = false;
+
+    window.dash_clientside = Object.assign({}, window.dash_clientside, {
+        builder: {
+            // DB_DOC, DB_SAVED, DB_UNDO, DB_REDO -> dirty badge, undo disabled, redo disabled
+            track: function (doc, saved, undo, redo) {
+                unsaved = !!doc && !!saved && JSON.stringify(doc) !== JSON.stringify(saved);
+                document.body.dataset.unsaved = unsaved ? "1" : "0";
+                return [unsaved ? "Unsaved changes" : "All changes saved",
+                        !(undo && undo.length), !(redo && redo.length)];
+            }
+        }
+    });
+
+    function builderOpen() {
+        return !!document.getElementById("db-save");
+    }
+
+    window.addEventListener("beforeunload", function (event) {
+        if (builderOpen() && unsaved) {
+            event.preventDefault();
+            event.returnValue = "";
+        }
+    });
+
+    // Links inside the app change pages without unloading; ask before leaving unsaved work.
+    document.addEventListener("click", function (event) {
+        var link = event.target.closest && event.target.closest("a[href]");
+        if (!link || !builderOpen() || !unsaved || link.target === "_blank") { return; }
+        if (link.getAttribute("href").startsWith("#")) { return; }
+        if (!window.confirm("You have unsaved changes. Leave this dashboard without saving them?")) {
+            event.preventDefault();
+            event.stopImmediatePropagation();
+        } else {
+            unsaved = false;
+        }
+    }, true);
+
+    document.addEventListener("keydown", function (event) {
+        if (!builderOpen() || !(event.ctrlKey || event.metaKey) || event.key.toLowerCase() !== "z") { return; }
+        var field = event.target && event.target.closest && event.target.closest("input, textarea, [contenteditable]");
+        if (field) { return; }  // the browser's own undo inside a text field
+        var button = document.getElementById(event.shiftKey ? "db-redo-btn" : "db-undo-btn");
+        if (button && !button.disabled) {
+            event.preventDefault();
+            button.click();
+        }
+    });
+})();

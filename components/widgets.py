@@ -1,0 +1,84 @@
+"""A dashboard widget on the grid: its card, and what its body shows once loaded."""
+
+from __future__ import annotations
+
+import dash_ag_grid as dag
+import dash_bootstrap_components as dbc
+from dash import dcc, html
+
+from components import ids
+from data.dashboard_spec import WidgetSpec
+
+GRID_PREFIX = "wg-"  # grid children's ids: widget ids never collide with the page's own ids
+ROW_HEIGHT = 60
+GRAPH_CONFIG = {"displaylogo": False, "responsive": True,
+                "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
+TYPE_ICONS = {"kpi": "bi-123", "line": "bi-graph-up", "area": "bi-graph-up-arrow",
+              "bar": "bi-bar-chart", "pie": "bi-pie-chart", "scatter": "bi-dot",
+              "heatmap": "bi-grid-3x3", "table": "bi-table", "text": "bi-fonts"}
+TYPE_LABELS = {"kpi": "KPI card", "line": "Line", "area": "Area", "bar": "Bar", "pie": "Pie or donut",
+               "scatter": "Scatter", "heatmap": "Heatmap", "table": "Table", "text": "Text"}
+
+
+def grid_id(widget_id: str) -> str:
+    return GRID_PREFIX + widget_id
+
+
+def widget_id(grid_item_id: str) -> str:
+    return grid_item_id.removeprefix(GRID_PREFIX)
+
+
+def widget_card(widget: WidgetSpec, editable: bool) -> html.Div:
+    """The card a widget lives in; its body is filled by the widget's render callback."""
+    actions = None
+    if editable:
+        actions = html.Div([
+            html.Button(html.I(className="bi bi-sliders"), id={"type": ids.W_EDIT, "w": widget.id},
+                        className="pb-widget-action", title="Edit this widget", n_clicks=0),
+            html.Button(html.I(className="bi bi-x-lg"), id={"type": ids.W_REMOVE, "w": widget.id},
+                        className="pb-widget-action", title="Remove this widget", n_clicks=0),
+        ], className="pb-widget-actions")
+    head_class = "pb-widget-head" + (" pb-widget-handle" if editable else "")
+    title = widget.title or ("" if widget.type in ("text", "kpi") else TYPE_LABELS[widget.type])
+    return html.Div(
+        [
+            html.Div([html.Span(title, className="pb-widget-title"),
+                      html.Span(id={"type": ids.W_NOTE, "w": widget.id}, className="pb-widget-note"),
+                      actions],
+                     className=head_class),
+            dcc.Loading(html.Div(id={"type": ids.W_BODY, "w": widget.id}, className="pb-widget-body"),
+                        parent_className="pb-widget-loading", delay_show=400, type="dot"),
+            dcc.Store(id={"type": ids.W_SPEC, "w": widget.id}, data=widget.model_dump(mode="json",
+                                                                                      exclude_none=True)),
+            dcc.Store(id={"type": ids.W_STATE, "w": widget.id}),
+            dcc.Interval(id={"type": ids.W_INTERVAL, "w": widget.id},
+                         interval=max(widget.refresh_seconds, 5) * 1000,
+                         disabled=widget.refresh_seconds == 0),
+        ],
+        id=grid_id(widget.id), className=f"pb-card pb-widget pb-widget--{widget.type}",
+        **{"data-widget": widget.id},
+    )
+
+
+def graph_body(widget: WidgetSpec, figure) -> dcc.Graph:
+    return dcc.Graph(id={"type": ids.W_GRAPH, "w": widget.id}, figure=figure, config=GRAPH_CONFIG,
+                     className="pb-widget-graph", responsive=True, style={"height": "100%"})
+
+
+def table_body(widget: WidgetSpec, columns: list[dict], rows: list[dict]) -> dag.AgGrid:
+    return dag.AgGrid(id={"type": ids.W_TABLE, "w": widget.id}, columnDefs=columns, rowData=rows,
+                      defaultColDef={"sortable": True, "resizable": True, "filter": True, "flex": 1,
+                                     "minWidth": 90},
+                      dashGridOptions={"animateRows": False, "suppressCellFocus": True},
+                      className="ag-theme-quartz pb-widget-table", style={"height": "100%"})
+
+
+def text_body(markdown: str) -> dcc.Markdown:
+    # Raw HTML stays off; `markdown` has already had unsafe link targets removed.
+    return dcc.Markdown(markdown, dangerously_allow_html=False, className="pb-markdown",
+                        link_target="_blank")
+
+
+def error_body(message: str) -> dbc.Alert:
+    return dbc.Alert([html.I(className="bi bi-exclamation-triangle me-2"), message],
+                     color="warning", className="pb-widget-error mb-0")

@@ -1,0 +1,27 @@
+import dash
+
+from auth.account import current_account
+from components.dashboard_page import action_button, not_found, view_page
+from components.sharing import download_json_button, share_button, share_modal
+from context import database
+from data.dashboards import DashboardError, load_dashboard
+from data.widget_data import filter_fields
+
+dash.register_page(__name__, path_template="/dashboards/<dashboard_id>", name="Dashboard",
+                   title="Dashboard · Pulseboard")
+
+
+def layout(dashboard_id=None, **_query):
+    try:
+        with database().session() as session:
+            record = load_dashboard(session, current_account(), dashboard_id)
+    except DashboardError:
+        return not_found()
+    actions = []
+    if record.allows("edit"):
+        actions.append(action_button("Edit", "bi-pencil-square", href=f"/dashboards/{record.id}/edit",
+                                     id="db-edit-link", color="primary", outline=False))
+    if record.allows("manage"):
+        actions.append(share_button())
+    actions.append(download_json_button())
+    return [*view_page(record, filter_fields(record.spec), actions), share_modal()]

@@ -1,0 +1,72 @@
+"""The public read-only page of a dashboard, for people without an account.
+
+It is a plain server-rendered page, not the Dash app: anonymous visitors get no callback
+endpoints at all, only this dashboard's figures, drawn through the same `widget_view` as the
+app. A revoked or unknown token is a 404 that says nothing about what once was there.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import plotly
+from flask import Blueprint, abort, jsonify, render_template, send_file
+
+from charts.markdown import markdown_html
+from context import database
+from data.dashboards import NotFound, load_public
+from pipeline import widget_view
+
+blueprint = Blueprint("public", __name__)
+PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+LINK_RULE = "<string(length=43):token>"  # secrets.token_urlsafe(32) is 43 characters
+
+
+def _record(token: str):
+    try:
+        with database().session() as session:
+            return load_public(session, token)
+    except NotFound:
+        abort(404)
+
+
+def _widget_payload(record, widget) -> dict:
+    view = widget_view(widget, record.spec, [], theme="light")
+    if view.error:
+        return {"error": view.error}
+    if view.markdown is not None:
+        return {"html": markdown_html(widget.options.markdown)}
+    if view.rows is not None:
+        return {"columns": [c["headerName"] for c in view.columns],
+                "rows": [[row.get(c["field"]) for c in view.columns] for row in view.rows]}
+    return {"figure": json.loads(view.figure.to_json())}
+
+
+@blueprint.get(f"/public/{LINK_RULE}")
+def view(token: str):
+    record = _record(token)
+    placed = {item.i: item for item in record.spec.layout}
+    widgets = [{"id": w.id, "title": w.title, "type": w.type, "refresh": w.refresh_seconds,
+                "place": placed[w.id], "payload": _widget_payload(record, w)}
+               for w in record.spec.widgets]
+    response = render_template("public_dashboard.html", record=record, widgets=widgets, token=token)
+    return response, 200, {"Cache-Control": "no-store", "X-Robots-Tag": "noindex",
+                           "Referrer-Policy": "no-referrer"}
+
+
+@blueprint.get(f"/public/{LINK_RULE}/widgets/<string(maxlength=40):widget_id>")
+def widget(token: str, widget_id: str):
+    record = _record(token)
+    try:
+        spec = record.spec.widget(widget_id)
+    except KeyError:
+        abort(404)
+    response = jsonify(_widget_payload(record, spec))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@blueprint.get("/public/plotly.min.js")
+def plotly_js():
+    return send_file(PLOTLY_JS, mimetype="text/javascript", max_age=86_400)
