@@ -13,7 +13,7 @@ import logging
 
 import plotly.graph_objects as go
 
-from charts.markdown import safe_markdown
+from charts.markdown import markdown_html
 from charts.widgets import build_figure, table_grid
 from context import cache, database, now
 from data.dashboard_spec import DashboardSpec, WidgetSpec
@@ -26,7 +26,8 @@ log = logging.getLogger(__name__)
 
 @dataclasses.dataclass(frozen=True)
 class WidgetView:
-    """A widget ready to draw: a figure, AG Grid columns and rows, markdown, or an error."""
+    """A widget ready to draw: a figure, AG Grid columns and rows, safe HTML of its markdown, or
+    an error."""
 
     widget: WidgetSpec
     data: WidgetData | None = None
@@ -41,7 +42,7 @@ def widget_view(widget: WidgetSpec, dashboard: DashboardSpec | None, cross_filte
                 theme: str = "light") -> WidgetView:
     """Load and draw one widget under the dashboard's filters and the active cross-filters."""
     if widget.type == "text":
-        return WidgetView(widget, markdown=safe_markdown(widget.options.markdown))
+        return WidgetView(widget, markdown=markdown_html(widget.options.markdown))
     filters = dashboard.filters if dashboard is not None else None
     try:
         data = load_widget(database().engine, cache(), widget,

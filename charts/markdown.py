@@ -1,8 +1,9 @@
-"""Markdown written by users, made safe: no raw HTML, and no link or image that runs code.
+"""Markdown written by users, made safe: no raw HTML, and no link or image that can run code.
 
-The page renders markdown with Dash's `dcc.Markdown` (raw HTML off); the public page and
-reports render it here with markdown-it (raw HTML escaped, links validated). Both get the
-source after `safe_markdown`, which keeps only http(s), mailto, relative and anchor links.
+One renderer, markdown-it (CommonMark) with raw HTML off, so any HTML a person types is shown
+as text. Every link and image target goes through `is_safe_url` after markdown-it has decoded
+entities and escapes, so `&#106;avascript:` is caught like `javascript:`. The public page uses
+the HTML as it is; the app turns it into Dash components (`components/markdown.py`).
 """
 
 from __future__ import annotations
@@ -12,41 +13,26 @@ import re
 from markdown_it import MarkdownIt
 
 SAFE_SCHEMES = ("http:", "https:", "mailto:")
-# Inline links and images `[text](target "title")`, autolinks `<target>`, and reference
-# definitions `[label]: target`.
-_INLINE = re.compile(r"(!?\[[^\]]*\]\()\s*(<[^>]*>|[^\s)]*)")
-_AUTOLINK = re.compile(r"<([a-zA-Z][a-zA-Z0-9+.\-]{1,31}:[^<>\s]*)>")
-_REFERENCE = re.compile(r"^( {0,3}\[[^\]]+\]:\s*)(\S+)", re.MULTILINE)
-_renderer = MarkdownIt("commonmark", {"html": False, "linkify": False})
+_CONTROL = re.compile(r"[\x00-\x20\x7f]")
+_SCHEME = re.compile(r"^([a-z][a-z0-9+.\-]*):")
 
 
 def is_safe_url(target: str) -> bool:
-    """A link target that can only navigate: http(s), mailto, or a path or anchor on this site."""
-    cleaned = re.sub(r"[\x00-\x20\x7f]", "", target).strip("<>").lower()
-    if not cleaned or cleaned.startswith(("/", "#", "?", ".")):
-        return True
-    scheme = re.match(r"^([a-z][a-z0-9+.\-]*):", cleaned)
+    """A target that can only navigate: http(s), mailto, or a path, query or anchor on this site."""
+    cleaned = _CONTROL.sub("", target or "").lstrip("<").lower()
+    scheme = _SCHEME.match(cleaned)
     return scheme is None or cleaned.startswith(SAFE_SCHEMES)
 
 
-def safe_markdown(text: str) -> str:
-    """`text` with every unsafe link target replaced by `#`; raw HTML is left for the renderer
-    to escape (neither renderer ever executes it)."""
+def _renderer() -> MarkdownIt:
+    renderer = MarkdownIt("commonmark", {"html": False, "linkify": False})
+    renderer.validateLink = is_safe_url  # called on the decoded target; refused links stay text
+    return renderer
 
-    def inline(match: re.Match) -> str:
-        return match.group(1) + (match.group(2) if is_safe_url(match.group(2)) else "#")
 
-    def autolink(match: re.Match) -> str:
-        return match.group(0) if is_safe_url(match.group(1)) else match.group(1).replace(":", "&#58;", 1)
-
-    def reference(match: re.Match) -> str:
-        return match.group(1) + (match.group(2) if is_safe_url(match.group(2)) else "#")
-
-    text = _INLINE.sub(inline, text or "")
-    text = _AUTOLINK.sub(autolink, text)
-    return _REFERENCE.sub(reference, text)
+_markdown = _renderer()
 
 
 def markdown_html(text: str) -> str:
-    """Safe HTML for `text`: raw HTML is escaped and unsafe links are dropped."""
-    return _renderer.render(safe_markdown(text))
+    """Safe HTML for `text`: raw HTML escaped, unsafe links and images left as plain text."""
+    return _markdown.render(text or "")

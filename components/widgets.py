@@ -7,6 +7,7 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from components import ids
+from components.markdown import markdown_components
 from data.dashboard_spec import WidgetSpec
 
 GRID_PREFIX = "wg-"  # grid children's ids: widget ids never collide with the page's own ids
@@ -73,10 +74,9 @@ def table_body(widget: WidgetSpec, columns: list[dict], rows: list[dict]) -> dag
                       className="ag-theme-quartz pb-widget-table", style={"height": "100%"})
 
 
-def text_body(markdown: str) -> dcc.Markdown:
-    # Raw HTML stays off; `markdown` has already had unsafe link targets removed.
-    return dcc.Markdown(markdown, dangerously_allow_html=False, className="pb-markdown",
-                        link_target="_blank")
+def text_body(safe_html: str) -> html.Div:
+    """A text widget: its markdown, already rendered safely, as components."""
+    return html.Div(markdown_components(safe_html), className="pb-markdown")
 
 
 def error_body(message: str) -> dbc.Alert:

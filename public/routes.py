@@ -13,7 +13,6 @@ from pathlib import Path
 import plotly
 from flask import Blueprint, abort, jsonify, render_template, send_file
 
-from charts.markdown import markdown_html
 from context import database
 from data.dashboards import NotFound, load_public
 from pipeline import widget_view
@@ -36,7 +35,7 @@ def _widget_payload(record, widget) -> dict:
     if view.error:
         return {"error": view.error}
     if view.markdown is not None:
-        return {"html": markdown_html(widget.options.markdown)}
+        return {"html": view.markdown}
     if view.rows is not None:
         return {"columns": [c["headerName"] for c in view.columns],
                 "rows": [[row.get(c["field"]) for c in view.columns] for row in view.rows]}

@@ -26,7 +26,7 @@ from data.dashboards import (
 )
 from data.feed import DemoFeed
 from tests.conftest import DEMO_END, PEOPLE
-from tests.helpers import account_of
+from tests.helpers import account_of, nodes, text_of
 
 DOCUMENT = {
     "title": "Sales pulse",
@@ -209,7 +209,10 @@ def test_the_view_draws_the_saved_widget_not_what_the_browser_sends(acting_as, c
 def test_a_text_widget_never_renders_a_javascript_link(acting_as, clock, fire, board):
     with acting_as("viewer"):
         body, _, _ = _render(fire, board, "note")
-    assert "javascript" not in body.children and "**hi**" in body.children
+    (paragraph,) = body.children
+    assert paragraph.children[0] == "[x](javascript:alert(1)) "  # shown as text, not a link
+    assert text_of(paragraph.children[1]) == "hi" and type(paragraph.children[1]).__name__ == "Strong"
+    assert not any(getattr(node, "href", None) for node in nodes(body))
 
 
 @pytest.mark.parametrize("role,mode", [("stranger", "view"), (None, "view"), ("viewer", "edit")])
@@ -268,7 +271,8 @@ def test_the_public_link_serves_only_its_dashboard_until_revoked(app, board, dat
         other = create_dashboard(session, analyst, DashboardSpec(title="Private"))
     page = client.get(f"/public/{token}")
     assert page.status_code == 200 and "Sales pulse" in page.get_data(as_text=True)
-    assert "javascript:alert" not in page.get_data(as_text=True)
+    note = client.get(f"/public/{token}/widgets/note").get_json()["html"]
+    assert note == "<p>[x](javascript:alert(1)) <strong>hi</strong></p>\n"
     widget = client.get(f"/public/{token}/widgets/regions").get_json()
     assert widget["figure"]["data"][0]["type"] == "bar"
     assert client.get(f"/public/{token}/widgets/nope").status_code == 404
