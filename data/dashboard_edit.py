@@ -6,7 +6,16 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from data.dashboard_spec import GRID_COLUMNS, DashboardSpec, LayoutItem, SpecError, WidgetSpec, parse_document
+from data.dashboard_spec import (
+    GRID_COLUMNS,
+    MAX_GRID_ROWS,
+    MAX_WIDGET_HEIGHT,
+    DashboardSpec,
+    LayoutItem,
+    SpecError,
+    WidgetSpec,
+    parse_document,
+)
 
 DEFAULT_WIDGETS: dict[str, dict[str, Any]] = {
     "kpi": {"title": "Revenue", "dataset": "sales", "measures": ["revenue"]},
@@ -62,12 +71,15 @@ def free_spot(layout: list[LayoutItem], width: int, height: int) -> tuple[int, i
 
 
 def add_widget(spec: DashboardSpec, kind: str) -> tuple[DashboardSpec, WidgetSpec]:
-    """Add a widget of type `kind` with sensible settings, below everything else."""
+    """Add a widget of type `kind` with sensible settings, in the first gap it fits from the top
+    left; raises `SpecError` when the grid has no room left."""
     if kind not in DEFAULT_WIDGETS:
         raise SpecError([f"There is no widget type called {kind!r}."])
     widget = WidgetSpec.model_validate({"id": new_widget_id(spec), "type": kind, **DEFAULT_WIDGETS[kind]})
     width, height = DEFAULT_SIZES[kind]
     x, y = free_spot(spec.layout, width, height)
+    if y + height > MAX_GRID_ROWS:
+        raise SpecError([f"The grid is full: a dashboard is at most {MAX_GRID_ROWS} rows tall."])
     place = LayoutItem(i=widget.id, x=x, y=y, w=width, h=height)
     return _rebuild(spec, widgets=[*spec.widgets, widget], layout=[*spec.layout, place]), widget
 
@@ -90,8 +102,9 @@ def move_widgets(spec: DashboardSpec, positions: dict[str, tuple[int, int, int, 
     for item in spec.layout:
         x, y, w, h = positions.get(item.i, (item.x, item.y, item.w, item.h))
         w = max(1, min(int(w), GRID_COLUMNS))
-        layout.append(LayoutItem(i=item.i, x=max(0, min(int(x), GRID_COLUMNS - w)), y=max(0, int(y)),
-                                 w=w, h=max(1, int(h))))
+        h = max(1, min(int(h), MAX_WIDGET_HEIGHT))
+        layout.append(LayoutItem(i=item.i, x=max(0, min(int(x), GRID_COLUMNS - w)),
+                                 y=max(0, min(int(y), MAX_GRID_ROWS - h)), w=w, h=h))
     return _rebuild(spec, layout=layout)
 
 

@@ -28,6 +28,7 @@ from data.query import GRAINS, OPERATORS
 SCHEMA_VERSION = 1
 GRID_COLUMNS = 12
 MAX_GRID_ROWS = 2000
+MAX_WIDGET_HEIGHT = 60
 MAX_WIDGETS = 200
 MAX_DOCUMENT_BYTES = 1_000_000
 WIDGET_TYPES = ("kpi", "line", "area", "bar", "pie", "scatter", "heatmap", "table", "text")
@@ -162,12 +163,14 @@ class LayoutItem(_Strict):
     x: Annotated[int, Field(ge=0, lt=GRID_COLUMNS)]
     y: Annotated[int, Field(ge=0, lt=MAX_GRID_ROWS)]
     w: Annotated[int, Field(ge=1, le=GRID_COLUMNS)]
-    h: Annotated[int, Field(ge=1, le=60)]
+    h: Annotated[int, Field(ge=1, le=MAX_WIDGET_HEIGHT)]
 
     @model_validator(mode="after")
     def _inside_grid(self) -> LayoutItem:
         if self.x + self.w > GRID_COLUMNS:
             raise ValueError(f"widget {self.i!r} reaches past column {GRID_COLUMNS}")
+        if self.y + self.h > MAX_GRID_ROWS:
+            raise ValueError(f"widget {self.i!r} reaches past row {MAX_GRID_ROWS}")
         return self
 
 
@@ -245,9 +248,14 @@ def widget_shape_problems(widget: WidgetSpec) -> list[str]:
     """What a widget of this type still needs (or must not have)."""
     where = f"widget {widget.id!r} ({widget.type})"
     if widget.type == "text":
-        if widget.dataset or widget.measures or widget.dimensions:
-            return [f"{where} shows markdown only: it takes no dataset, measures or dimensions"]
+        if (widget.dataset or widget.measures or widget.dimensions or widget.filters or widget.sort
+                or widget.time_grain or widget.time_range or widget.limit):
+            return [f"{where} shows markdown only: it takes no dataset, measures, dimensions, "
+                    "filters, sort, limit or time settings"]
         return []
+    names = [measure_name(ref) for ref in widget.measures]
+    if len(set(names)) < len(names) or len(set(widget.dimensions)) < len(widget.dimensions):
+        return [f"{where} lists the same measure or dimension twice"]
     if not widget.dataset:
         return [f"{where} needs a dataset"]
     if not widget.measures:
@@ -267,8 +275,8 @@ def widget_shape_problems(widget: WidgetSpec) -> list[str]:
         return [f"{where} needs a dimension or a time grain for its bars"]
     if widget.type == "heatmap" and len(widget.dimensions) + bool(widget.time_grain) != 2:
         return [f"{where} needs two axes: two dimensions, or one dimension and a time grain"]
-    if widget.type == "kpi" and widget.dimensions:
-        return [f"{where} shows one number: it takes no dimensions"]
+    if widget.type == "kpi" and (widget.dimensions or widget.time_grain):
+        return [f"{where} shows one number: it takes no dimensions or time grain"]
     return []
 
 
@@ -374,10 +382,12 @@ def parse_document(document: str | bytes | dict, check_fields: bool = True) -> D
         document = _decoded(document)
     except UnicodeError:
         raise SpecError(["The document contains text that is not valid Unicode (UTF-8)."]) from None
+    except RecursionError:
+        raise SpecError(["The document is nested too deeply."]) from None
     version = document.get("schema_version", SCHEMA_VERSION)
     if version != SCHEMA_VERSION:
-        raise SpecError([f"schema_version {version!r} is not supported (this Pulseboard reads "
-                         f"version {SCHEMA_VERSION})."])
+        raise SpecError([f"schema_version {repr(version)[:40]} is not supported (this Pulseboard "
+                         f"reads version {SCHEMA_VERSION})."])
     widgets = document.get("widgets")
     if isinstance(widgets, list) and len(widgets) > MAX_WIDGETS:
         raise SpecError([f"A dashboard holds at most {MAX_WIDGETS} widgets; this one has {len(widgets)}."])

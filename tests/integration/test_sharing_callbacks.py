@@ -105,7 +105,8 @@ def test_the_owner_sees_who_it_is_shared_with_and_that_it_is_not_public(acting_a
     with acting_as("analyst"):
         body = render_sharing(True, 0, _ref(board))
     assert "Vera Viewer" in text_of(body) and PEOPLE["viewer"][0] in text_of(body)
-    assert find_component(body, ids.SHARE_PUBLIC_SWITCH).value is False and find_component(body, ids.SHARE_PUBLIC_URL) is None
+    assert find_component(body, ids.SHARE_PUBLIC_SWITCH).value is False
+    assert find_component(body, ids.SHARE_PUBLIC_URL) is None
     assert render_sharing(False, 0, _ref(board)) is no_update
 
 
