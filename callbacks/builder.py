@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import ALL, Input, Output, Patch, State, ctx, html, no_update
+from dash import ALL, Input, Output, State, ctx, html, no_update
 from dash.exceptions import PreventUpdate
 from pydantic import ValidationError
 
@@ -20,7 +20,7 @@ from components.dashboard import grid_layout
 from components.widgets import widget_card, widget_id
 from context import database
 from data import dashboard_edit as edits
-from data.dashboard_spec import DashboardSpec, SpecError, WidgetSpec, parse_document
+from data.dashboard_spec import WIDGET_TYPES, DashboardSpec, SpecError, WidgetSpec, parse_document
 from data.dashboards import (
     DashboardError,
     StaleVersion,
@@ -32,6 +32,7 @@ from data.dashboards import (
 )
 
 UNDO_DEPTH = 50
+MAX_ADDS_AT_ONCE = 5  # a forged click count adds no more than this
 
 
 def editable(ref):
@@ -69,7 +70,7 @@ class Outcome:
     """The reducer's outputs, all `no_update` unless an edit sets them."""
 
     NAMES = ("doc", "layout", "children", "compact_type", "undo", "redo", "selected", "base", "saved",
-             "message", "banner", "specs", "title", "compact")
+             "message", "banner", "specs", "title", "compact", "palette_seen")
 
     def __init__(self, spec_count: int):
         self.values = dict.fromkeys(self.NAMES, no_update)
@@ -84,6 +85,26 @@ class Outcome:
 
     def result(self) -> tuple:
         return tuple(self.values[name] for name in self.NAMES)
+
+
+def _add_clicked(spec: DashboardSpec, clicks: list, seen) -> tuple[DashboardSpec, list, dict]:
+    """Add a widget for every palette click not yet applied.
+
+    Counting clicks against those already applied, instead of acting on the one that fired,
+    keeps quick clicks: Dash drops the answer of a request that a newer one overtook, and the
+    newer one still carries every button's click count.
+    """
+    seen = dict(seen) if isinstance(seen, dict) else {}
+    added = []
+    for kind, count in zip(WIDGET_TYPES, clicks or [], strict=False):
+        count = count if isinstance(count, int) else 0
+        for _ in range(min(max(count - int(seen.get(kind) or 0), 0), MAX_ADDS_AT_ONCE)):
+            spec, widget = edits.add_widget(spec, kind)
+            added.append(widget)
+        seen[kind] = count
+    if not added:
+        raise PreventUpdate
+    return spec, added, seen
 
 
 def _push(stack: list, document: dict) -> list:
@@ -105,6 +126,7 @@ def _push(stack: list, document: dict) -> list:
     Output({"type": ids.W_SPEC, "w": ALL}, "data"),
     Output(ids.DB_TITLE, "value"),
     Output(ids.DB_COMPACT, "value"),
+    Output(ids.DB_PALETTE_SEEN, "data"),
     Input(ids.DB_GRID, "layout"),
     Input({"type": ids.PALETTE_ADD, "kind": ALL}, "n_clicks"),
     Input({"type": ids.W_REMOVE, "w": ALL}, "n_clicks"),
@@ -122,10 +144,11 @@ def _push(stack: list, document: dict) -> list:
     State(ids.DB_BASE, "data"),
     State(ids.DB_REF, "data"),
     State(ids.DB_SELECTED, "data"),
+    State(ids.DB_PALETTE_SEEN, "data"),
     prevent_initial_call=True,
 )
-def edit_document(layout, _adds, _removes, draft, title, compact, _undo, _redo, filters, _previews,
-                  _restores, document, undo, redo, base_version, ref, selected):
+def edit_document(layout, adds, _removes, draft, title, compact, _undo, _redo, filters, _previews,
+                  _restores, document, undo, redo, base_version, ref, selected, palette_seen):
     """Apply one edit to the working document; everything shown follows from the result."""
     trigger = ctx.triggered_id
     record = editable(ref)
@@ -140,18 +163,20 @@ def edit_document(layout, _adds, _removes, draft, title, compact, _undo, _redo, 
     undo, redo = list(undo or []), list(redo or [])
     kind = trigger.get("type") if isinstance(trigger, dict) else trigger
     clicked = ctx.triggered[0]["value"]
+    if any(f'"type":"{ids.PALETTE_ADD}"' in item["prop_id"] for item in ctx.triggered):
+        # A click can arrive together with the grid's echo of the last layout; the click matters.
+        kind = ids.PALETTE_ADD
     try:
         if kind == ids.DB_GRID:
             new = edits.move_widgets(current, _positions(layout))
             if new.layout == current.layout:
                 raise PreventUpdate
         elif kind == ids.PALETTE_ADD:
-            if not clicked:
-                raise PreventUpdate
-            new, widget = edits.add_widget(current, trigger["kind"])
-            children = Patch()
-            children.append(widget_card(widget, editable=True))
-            out.values.update(children=children, layout=grid_layout(new.layout), selected=widget.id)
+            new, added, seen = _add_clicked(current, adds, palette_seen)
+            # All the cards, not a Patch: if Dash drops this answer for a newer request's, the
+            # newer one's cards still match its document.
+            out.values.update(children=[widget_card(w, editable=True) for w in new.widgets],
+                              layout=grid_layout(new.layout), selected=added[-1].id, palette_seen=seen)
         elif kind == ids.W_REMOVE:
             if not clicked:
                 raise PreventUpdate

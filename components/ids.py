@@ -127,6 +127,7 @@ DB_HISTORY_OPEN = "db-history-open"
 DB_HISTORY = "db-history"
 DB_HISTORY_LIST = "db-history-list"
 DB_PREVIEW_BANNER = "db-preview-banner"
+DB_PALETTE_SEEN = "db-palette-seen"  # Store: palette clicks already applied, by widget type
 PALETTE_ADD = "palette-add"        # {"type": PALETTE_ADD, "kind": <widget type>}
 HIST_PREVIEW = "hist-preview"      # {"type": HIST_PREVIEW, "v": <version>}
 HIST_RESTORE = "hist-restore"

@@ -15,7 +15,7 @@ from callbacks.dashboard_filters import render_chips, update_filters
 from callbacks.editor import build_draft, draft_widget
 from callbacks.widgets import render_widget
 from components import ids
-from data.dashboard_spec import DashboardSpec, parse_document
+from data.dashboard_spec import WIDGET_TYPES, DashboardSpec, parse_document
 from data.dashboards import (
     create_dashboard,
     load_dashboard,
@@ -65,7 +65,7 @@ def board(database):
 def _reducer_outputs(widget_ids):
     outputs = [{"id": "x", "property": "data"}] * 11
     outputs.append([{"id": {"type": ids.W_SPEC, "w": w}, "property": "data"} for w in widget_ids])
-    return outputs + [{"id": "x", "property": "value"}] * 2
+    return outputs + [{"id": "x", "property": "value"}] * 3
 
 
 def _edit(fire, record, control, prop, value, document=None, undo=None, redo=None, **inputs):
@@ -75,20 +75,22 @@ def _edit(fire, record, control, prop, value, document=None, undo=None, redo=Non
     arguments = {"layout": None, "_adds": [], "_removes": [], "draft": None, "title": record.spec.title,
                  "compact": True, "_undo": 0, "_redo": 0, "filters": None, "_previews": [], "_restores": [],
                  "document": document, "undo": undo or [], "redo": redo or [],
-                 "base_version": record.version, "ref": {"id": record.id, "mode": "edit"}, "selected": None}
+                 "base_version": record.version, "ref": {"id": record.id, "mode": "edit"}, "selected": None,
+                 "palette_seen": {}}
     arguments.update(inputs)
     names = ("doc", "layout", "children", "compact_type", "undo", "redo", "selected", "base", "saved",
-             "message", "banner", "specs", "title", "compact")
+             "message", "banner", "specs", "title", "compact", "palette_seen")
     return dict(zip(names, edit_document(*arguments.values()), strict=True))
 
 
 def test_adding_a_widget_places_it_selects_it_and_can_be_undone_and_redone(acting_as, fire, board):
     with acting_as("analyst"):
-        added = _edit(fire, board, {"type": ids.PALETTE_ADD, "kind": "pie"}, "n_clicks", 1)
+        added = _edit(fire, board, {"type": ids.PALETTE_ADD, "kind": "pie"}, "n_clicks", 1,
+                      _adds=_clicks(pie=1))
         new = parse_document(added["doc"])
         assert len(new.widgets) == 5 and new.widgets[-1].type == "pie"
         assert added["selected"] == new.widgets[-1].id
-        assert isinstance(added["children"], Patch)
+        assert [card.id for card in added["children"]] == [f"wg-{w.id}" for w in new.widgets]
         undone = _edit(fire, board, ids.DB_UNDO_BTN, "n_clicks", 1, document=added["doc"],
                        undo=added["undo"])
         assert parse_document(undone["doc"]) == board.spec
@@ -96,6 +98,24 @@ def test_adding_a_widget_places_it_selects_it_and_can_be_undone_and_redone(actin
         redone = _edit(fire, board, ids.DB_REDO_BTN, "n_clicks", 1, document=undone["doc"],
                        undo=undone["undo"], redo=undone["redo"])
         assert parse_document(redone["doc"]) == new
+
+
+def _clicks(**counts) -> list[int]:
+    """The palette's click counts, in its order (one button per widget type)."""
+    return [counts.get(kind, 0) for kind in WIDGET_TYPES]
+
+
+def test_quick_palette_clicks_are_all_applied(acting_as, fire, board):
+    """Dash drops the answer of a request a newer one overtook; the newer one carries every count."""
+    with acting_as("analyst"):
+        first = _edit(fire, board, {"type": ids.PALETTE_ADD, "kind": "line"}, "n_clicks", 1,
+                      _adds=_clicks(line=1, bar=1, kpi=1), palette_seen={})
+        assert [w.type for w in parse_document(first["doc"]).widgets[4:]] == ["kpi", "line", "bar"]
+        assert first["palette_seen"] == {kind: int(kind in ("line", "bar", "kpi")) for kind in WIDGET_TYPES}
+        with pytest.raises(PreventUpdate):  # nothing new since: nothing added twice
+            _edit(fire, board, {"type": ids.PALETTE_ADD, "kind": "bar"}, "n_clicks", 1,
+                  document=first["doc"], _adds=_clicks(line=1, bar=1, kpi=1),
+                  palette_seen=first["palette_seen"])
 
 
 def test_dragging_and_resizing_change_the_document_layout(acting_as, fire, board):
@@ -151,7 +171,7 @@ def test_the_editor_offers_a_clear_message_for_what_a_widget_type_needs(acting_a
 def test_people_who_cannot_edit_get_nothing_from_the_builder(acting_as, fire, board, database, role):
     with acting_as(role):
         with pytest.raises(PreventUpdate):
-            _edit(fire, board, {"type": ids.PALETTE_ADD, "kind": "pie"}, "n_clicks", 1)
+            _edit(fire, board, {"type": ids.PALETTE_ADD, "kind": "pie"}, "n_clicks", 1, _adds=_clicks(pie=1))
         result = save(1, board.spec.to_json(), board.version, None, {"id": board.id, "mode": "edit"})
     assert result[0] is no_update
     with database.session() as session:
