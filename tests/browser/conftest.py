@@ -91,3 +91,36 @@ def sign_in_as(page, live_server):
         page.wait_for_selector(".pb-navbar")
 
     return _sign_in
+
+
+@pytest.fixture
+def open_page(browser, live_server):
+    """Open a page in a fresh browser context of its own, signed in as `role` on `next_path`, or
+    signed out when `role` is None: another person next to `page`. Like `page`, the test fails if
+    any page opened this way showed console errors."""
+    contexts = []
+    problems: list[str] = []
+
+    def _open(role: str | None = None, next_path: str = "/"):
+        context = browser.new_context(viewport={"width": 1366, "height": 900})
+        context.set_default_timeout(15_000)
+        contexts.append(context)
+        tab = context.new_page()
+        tab.on("console", lambda message: problems.append(f"console {message.type}: {message.text}")
+               if message.type == "error" else None)
+        tab.on("pageerror", lambda error: problems.append(f"page error: {error}"))
+        if role is not None:
+            email, _, password = PEOPLE[role]
+            tab.goto(f"{live_server}{next_path}")
+            tab.wait_for_url(f"{live_server}/login**")
+            tab.fill("#email", email)
+            tab.fill("#password", password)
+            tab.click("#sign-in")
+            tab.wait_for_url(f"{live_server}{next_path}")
+            tab.wait_for_selector(".pb-navbar")
+        return tab
+
+    yield _open
+    for context in contexts:
+        context.close()
+    assert problems == [], "the browser console showed errors"
