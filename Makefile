@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8050
 export HOST PORT
 
-.PHONY: run test migrate seed install install-dev chromium lint format bench-seed bench-live constraints clean help
+.PHONY: run test migrate seed install install-dev chromium lint format bench-seed bench-live bench-dashboard constraints clean help
 
 help:
 	@echo "make run      install, migrate, seed the demo and serve on http://$(HOST):$(PORT)"
@@ -60,6 +60,11 @@ bench-seed: install
 # The live refresh per tick at 100k, 1M and 5M order lines (ARGS="--quick" for 100k only); not in `make test`.
 bench-live: install
 	$(PY) bench/live.py $(ARGS)
+
+# Opening a 12-widget dashboard over 1M lines in headless Chromium, served by gunicorn (needs Playwright,
+# hence install-dev); ARGS="--keep DIR" reuses the seeded file; not in `make test`.
+bench-dashboard: install-dev
+	$(PY) bench/dashboard_load.py $(ARGS)
 
 constraints: $(VENV)/.dev-installed
 	{ head -3 constraints.txt; $(VENV)/bin/pip freeze --exclude-editable; } > constraints.tmp && mv constraints.tmp constraints.txt
