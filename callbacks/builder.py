@@ -135,7 +135,7 @@ def _push(stack: list, document: dict) -> list:
     Input(ids.DB_COMPACT, "value"),
     Input(ids.DB_UNDO_BTN, "n_clicks"),
     Input(ids.DB_REDO_BTN, "n_clicks"),
-    Input(ids.DB_FILTERS, "data"),
+    Input({"type": ids.DB_FILTERS_MIRROR, "page": ALL}, "data"),
     Input({"type": ids.HIST_PREVIEW, "v": ALL}, "n_clicks"),
     Input({"type": ids.HIST_RESTORE, "v": ALL}, "n_clicks"),
     State(ids.DB_DOC, "data"),
@@ -199,8 +199,8 @@ def edit_document(layout, adds, _removes, draft, title, compact, _undo, _redo, f
         elif kind == ids.DB_COMPACT:
             new = edits.set_compact(current, compact)
             out.values["compact_type"] = "vertical" if new.compact else None
-        elif kind == ids.DB_FILTERS:
-            new = edits.set_filters(current, filters or {})
+        elif kind == ids.DB_FILTERS_MIRROR:
+            new = edits.set_filters(current, (filters or [{}])[0] or {})
             if new == current:
                 raise PreventUpdate
             out.values["doc"] = new.to_json()
@@ -369,4 +369,16 @@ dash.clientside_callback(
     Input(ids.DB_SAVED, "data"),
     Input(ids.DB_UNDO, "data"),
     Input(ids.DB_REDO, "data"),
+)
+
+
+# The builder's copy of the filters in force. The view page shares the filter bar but has no
+# builder, and a callback whose other inputs are missing fails in the browser; a pattern-matching
+# id simply matches nothing there.
+dash.clientside_callback(
+    "function (filters, mirrors) { return (mirrors || []).map(function () { return filters; }); }",
+    Output({"type": ids.DB_FILTERS_MIRROR, "page": ALL}, "data"),
+    Input(ids.DB_FILTERS, "data"),
+    State({"type": ids.DB_FILTERS_MIRROR, "page": ALL}, "data"),
+    prevent_initial_call=True,
 )

@@ -76,7 +76,7 @@ def value_options(field, ref):
     Input(ids.DB_TIME, "value"),
     Input(ids.DB_ADD_APPLY, "n_clicks"),
     Input({"type": ids.CHIP_REMOVE, "kind": ALL, "key": ALL}, "n_clicks"),
-    Input({"type": ids.W_GRAPH, "w": ALL}, "clickData"),
+    Input(ids.DB_CLICK, "data"),
     State(ids.DB_ADD_FIELD, "value"),
     State(ids.DB_ADD_VALUES, "value"),
     State(ids.DB_FILTERS, "data"),
@@ -85,7 +85,7 @@ def value_options(field, ref):
     State(ids.DB_REF, "data"),
     prevent_initial_call=True,
 )
-def update_filters(time_value, _apply, _removes, _clicks, field, values, filters_data, cross_data,
+def update_filters(time_value, _apply, _removes, click, field, values, filters_data, cross_data,
                    specs, ref):
     """Apply one change to the filters in force: a time range, a dimension filter, a removed
     chip, or a click that toggles a cross-filter."""
@@ -109,7 +109,7 @@ def update_filters(time_value, _apply, _removes, _clicks, field, values, filters
         else:
             filters.pop(field, None)
         clear_values = []
-    elif trigger.get("type") == ids.CHIP_REMOVE:
+    elif isinstance(trigger, dict) and trigger.get("type") == ids.CHIP_REMOVE:
         if not ctx.triggered[0]["value"]:
             raise PreventUpdate  # a chip was drawn, not clicked
         kind, key = trigger.get("kind"), str(trigger.get("key"))
@@ -120,10 +120,10 @@ def update_filters(time_value, _apply, _removes, _clicks, field, values, filters
             filters.pop(key, None)
         elif kind == "cross":
             cross = [item for item in cross if f"{item.source}:{item.field}" != key]
-    elif trigger.get("type") == ids.W_GRAPH:
+    elif trigger == ids.DB_CLICK:
         by_id = {item.get("id"): item for item in specs if isinstance(item, dict)}
-        click = ctx.triggered[0]["value"]
-        chosen = clicked_filter(by_id.get(trigger.get("w")), click)
+        source = click.get("w") if isinstance(click, dict) else None
+        chosen = clicked_filter(by_id.get(source), click.get("click") if source else None)
         if chosen is None:
             raise PreventUpdate
         same = [item for item in cross if (item.source, item.field) == (chosen.source, chosen.field)]
@@ -174,3 +174,13 @@ def render_chips(filters_data, cross_data, ref):
                           f"{titles.get(item.source, 'a chart')}", "cross", f"{item.source}:{item.field}",
                           "pb-chip-cross"))
     return chips
+
+
+# A graph reports clickData as it mounts too; forwarding only real clicks in the browser keeps
+# a dashboard's opening free of one no-op request per graph.
+dash.clientside_callback(
+    dash.ClientsideFunction("dashboards", "forwardClick"),
+    Output(ids.DB_CLICK, "data"),
+    Input({"type": ids.W_GRAPH, "w": ALL}, "clickData"),
+    prevent_initial_call=True,
+)

@@ -173,6 +173,7 @@ def builder_page(record: DashboardRecord, fields: list[dict]) -> list:
         dcc.Store(id=ids.DB_SELECTED, data=None),
         dcc.Store(id=ids.DB_DRAFT, data=None),
         dcc.Store(id=ids.DB_PALETTE_SEEN, data={}),
+        dcc.Store(id={"type": ids.DB_FILTERS_MIRROR, "page": "edit"}),
         dcc.Store(id=ids.ED_FILTERS, data=[]),
         toolbar(record),
         html.Div(id=ids.DB_MESSAGE),

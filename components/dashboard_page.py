@@ -17,6 +17,7 @@ def dashboard_stores(record: DashboardRecord, mode: str) -> list:
         dcc.Store(id=ids.DB_REF, data={"id": record.id, "mode": mode}),
         dcc.Store(id=ids.DB_FILTERS, data=spec.filters.model_dump(mode="json", exclude_none=True)),
         dcc.Store(id=ids.DB_CROSS, data=[]),
+        dcc.Store(id=ids.DB_CLICK),
     ]
 
 

@@ -49,7 +49,8 @@ def view(token: str):
     widgets = [{"id": w.id, "title": w.title, "type": w.type, "refresh": w.refresh_seconds,
                 "place": placed[w.id], "payload": _widget_payload(record, w)}
                for w in record.spec.widgets]
-    response = render_template("public_dashboard.html", record=record, widgets=widgets, token=token)
+    response = render_template("public_dashboard.html", record=record, widgets=widgets, token=token,
+                               plotly_version=plotly.__version__)
     return response, 200, {"Cache-Control": "no-store", "X-Robots-Tag": "noindex",
                            "Referrer-Policy": "no-referrer"}
 
@@ -66,6 +67,10 @@ def widget(token: str, widget_id: str):
     return response
 
 
-@blueprint.get("/public/plotly.min.js")
+@blueprint.get(f"/public/plotly-{plotly.__version__}.min.js")
 def plotly_js():
-    return send_file(PLOTLY_JS, mimetype="text/javascript", max_age=86_400)
+    """plotly.js of the installed plotly package, for the public page and every app page; the
+    version is in the URL, so it can be cached for good."""
+    response = send_file(PLOTLY_JS, mimetype="text/javascript", max_age=31_536_000, conditional=True)
+    response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+    return response

@@ -6,6 +6,15 @@
     var unsaved = false;
 
     window.dash_clientside = Object.assign({}, window.dash_clientside, {
+        dashboards: {
+            // Graph clicks -> DB_CLICK: only a real click (a point under it) goes to the server.
+            forwardClick: function () {
+                var fired = window.dash_clientside.callback_context.triggered;
+                if (!fired || !fired.length || !fired[0].value) { return window.dash_clientside.no_update; }
+                var id = JSON.parse(fired[0].prop_id.slice(0, fired[0].prop_id.lastIndexOf(".")));
+                return {w: id.w, click: fired[0].value};
+            }
+        },
         builder: {
             // DB_DOC, DB_SAVED, DB_UNDO, DB_REDO -> dirty badge, undo disabled, redo disabled
             track: function (doc, saved, undo, redo) {

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+import plotly
 import pytest
 
 from auth.guard import PUBLIC_ENDPOINTS
@@ -19,7 +20,7 @@ ROUTE_CLASSES = {
     "/_favicon.ico": "public",
     "/public/<string(length=43):token>": "public",
     "/public/<string(length=43):token>/widgets/<string(maxlength=40):widget_id>": "public",
-    "/public/plotly.min.js": "public",
+    f"/public/plotly-{plotly.__version__}.min.js": "public",
     "/logout": "protected",
     "/_dash-layout": "protected",
     "/_dash-dependencies": "protected",

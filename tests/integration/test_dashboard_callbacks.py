@@ -73,7 +73,7 @@ def _edit(fire, record, control, prop, value, document=None, undo=None, redo=Non
     document = document if document is not None else record.spec.to_json()
     fire(control, prop, value, _reducer_outputs([w["id"] for w in document["widgets"]]))
     arguments = {"layout": None, "_adds": [], "_removes": [], "draft": None, "title": record.spec.title,
-                 "compact": True, "_undo": 0, "_redo": 0, "filters": None, "_previews": [], "_restores": [],
+                 "compact": True, "_undo": 0, "_redo": 0, "filters": [], "_previews": [], "_restores": [],
                  "document": document, "undo": undo or [], "redo": redo or [],
                  "base_version": record.version, "ref": {"id": record.id, "mode": "edit"}, "selected": None,
                  "palette_seen": {}}
@@ -128,6 +128,17 @@ def test_dragging_and_resizing_change_the_document_layout(acting_as, fire, board
     places = {item.i: (item.x, item.y, item.w, item.h) for item in parse_document(moved["doc"]).layout}
     assert places["kpi"] == (6, 10, 4, 3) and places["trend"] == (0, 0, 12, 5)
     assert moved["undo"] == [board.spec.to_json()]
+
+
+def test_the_builders_filter_bar_sets_the_documents_filters_outside_undo(acting_as, fire, board):
+    mirror = {"type": ids.DB_FILTERS_MIRROR, "page": "edit"}
+    chosen = {"region": ["EMEA"], "time_range": {"relative": "last_7_days"}}
+    with acting_as("analyst"):
+        changed = _edit(fire, board, mirror, "data", [chosen], filters=[chosen])
+    spec = parse_document(changed["doc"])
+    assert spec.filters.dimensions() == {"region": ["EMEA"]}
+    assert spec.filters.time_range.relative == "last_7_days"
+    assert changed["undo"] is no_update
 
 
 def test_an_overlapping_layout_is_refused_and_the_grid_snaps_back(acting_as, fire, board):
@@ -263,14 +274,14 @@ def test_clicking_a_bar_cross_filters_the_other_widgets_and_a_chip_removes_it(ac
     specs = DOCUMENT["widgets"]
     ref = {"id": board.id, "mode": "view"}
     with acting_as("viewer"):
-        fire({"type": ids.W_GRAPH, "w": "regions"}, "clickData",
-             {"points": [{"customdata": "EMEA", "x": "EMEA"}]})
-        filters, cross, _, _ = update_filters(None, 0, [], [], None, None, None, [], specs, ref)
+        click = {"w": "regions", "click": {"points": [{"customdata": "EMEA", "x": "EMEA"}]}}
+        fire(ids.DB_CLICK, "data", click)
+        filters, cross, _, _ = update_filters(None, 0, [], click, None, None, None, [], specs, ref)
         assert cross == [{"source": "regions", "field": "region", "values": ["EMEA"]}]
         chips = render_chips(filters, cross, ref)
         assert "Region: EMEA · from By region" in str(chips)
         fire({"type": ids.CHIP_REMOVE, "kind": "cross", "key": "regions:region"}, "n_clicks", 1)
-        _, cleared, _, _ = update_filters(None, 0, [1], [], None, None, filters, cross, specs, ref)
+        _, cleared, _, _ = update_filters(None, 0, [1], click, None, None, filters, cross, specs, ref)
     assert cleared == []
 
 
