@@ -10,7 +10,6 @@ import logging
 from pathlib import Path
 
 import dash
-import plotly
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -34,16 +33,12 @@ INDEX_STRING = """<!DOCTYPE html>
 <title>{%title%}</title>
 {%favicon%}
 %(theme_script)s{%css%}
-<script src="/public/plotly-%(plotly)s.min.js" defer></script>
 </head>
 <body>
 {%app_entry%}
 <footer>{%config%}{%scripts%}{%renderer%}</footer>
 </body>
-</html>""".replace("%(theme_script)s", (ROOT / "templates" / "_theme_script.html").read_text()).replace(
-    "%(plotly)s", plotly.__version__)
-# plotly.js starts loading with the page, not when the first graph arrives: dcc.Graph uses the
-# window.Plotly it finds. The versioned URL lets browsers cache it for a year.
+</html>""".replace("%(theme_script)s", (ROOT / "templates" / "_theme_script.html").read_text())
 
 
 def serve_layout():

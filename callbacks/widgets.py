@@ -142,3 +142,13 @@ def render_widget(spec_data, filters_data, cross_data, theme, _ticks, state, ref
         if patched is not None:
             return patched[0], patched[1], dash.no_update
     return draw(context, theme or "light")
+
+
+# dcc.Graph fetches plotly.js when the first figure arrives, then spends most of a second
+# evaluating it. A dashboard starts it as it opens, while its widgets' queries run, from a
+# versioned URL browsers keep; dcc.Graph then finds window.Plotly (or loads the same URL).
+dash.clientside_callback(
+    dash.ClientsideFunction("dashboards", "loadPlotly"),
+    Output(ids.DB_PLOTLY, "modified_timestamp"),
+    Input(ids.DB_PLOTLY, "data"),
+)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dash_bootstrap_components as dbc
+import plotly
 from dash import dcc, html
 
 from components import ids
@@ -10,10 +11,13 @@ from components.dashboard import filter_bar, view_grid
 from components.states import page_header
 from data.dashboard_records import DashboardRecord
 
+PLOTLY_URL = f"/public/plotly-{plotly.__version__}.min.js"
+
 
 def dashboard_stores(record: DashboardRecord, mode: str) -> list:
     spec = record.spec
     return [
+        dcc.Store(id=ids.DB_PLOTLY, data=PLOTLY_URL),
         dcc.Store(id=ids.DB_REF, data={"id": record.id, "mode": mode}),
         dcc.Store(id=ids.DB_FILTERS, data=spec.filters.model_dump(mode="json", exclude_none=True)),
         dcc.Store(id=ids.DB_CROSS, data=[]),

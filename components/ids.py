@@ -82,6 +82,7 @@ DB_DRAFT = "db-draft"              # Store: the editor's validated widget, appli
 DB_FILTERS = "db-filters"          # Store: the dashboard filters in force (view: this session only)
 DB_CROSS = "db-cross"              # Store: cross-filters from clicks
 DB_FILTERS_MIRROR = "db-filters-mirror"  # {"type": ..., "page": "edit"}: the builder's copy of DB_FILTERS
+DB_PLOTLY = "db-plotly"            # Store: the URL plotly.js is loaded from, as the page opens
 DB_CLICK = "db-click"              # Store: the last click on a graph, {"w": widget id, "click": ...}
 DB_GRID = "db-grid"
 DB_MESSAGE = "db-message"

@@ -1,0 +1,69 @@
+"""A widget's numbers, checked against pandas over the same rows of a real SQLite database."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+
+from charts.widgets import build_figure
+from context import EXTENSION
+from data.dashboard_spec import WidgetSpec
+from data.widget_data import CrossFilter, load_widget, resolve_range
+from tests.conftest import DEMO_END
+
+NOW = DEMO_END + dt.timedelta(minutes=5)
+
+
+@pytest.fixture
+def services(app):
+    return app.server.extensions[EXTENSION]
+
+
+@pytest.fixture
+def lines(services) -> pd.DataFrame:
+    with services.database.engine.connect() as connection:
+        return pd.read_sql("SELECT * FROM order_lines", connection, parse_dates=["order_date"])
+
+
+def _load(services, widget: dict, cross=()):
+    spec = WidgetSpec.model_validate({"id": "w", **widget})
+    return load_widget(services.database.engine, services.cache, spec, None, {}, list(cross), NOW)
+
+
+def test_a_line_over_many_products_draws_the_top_ones_by_the_measure(services, lines):
+    data = _load(services, {"type": "line", "dataset": "sales", "measures": ["revenue"],
+                            "dimensions": ["product"], "time_grain": "week", "limit": 3,
+                            "time_range": {"relative": "last_90_days"}})
+    window = resolve_range(data.widget.time_range, NOW)
+    recent = lines[lines.order_date >= window.start]
+    expected = recent.groupby("product").revenue.sum().nlargest(3).index
+    assert set(data.frame["product"]) == set(expected)
+    assert len(build_figure(data).data) == 3
+
+
+def test_a_line_over_few_regions_draws_them_all(services, lines):
+    data = _load(services, {"type": "line", "dataset": "sales", "measures": ["orders"],
+                            "dimensions": ["region"], "time_grain": "day"})
+    assert set(data.frame["region"]) == set(lines.region.unique())
+
+
+def test_a_kpi_is_the_whole_range_compared_with_the_period_before(services, lines):
+    data = _load(services, {"type": "kpi", "dataset": "sales", "measures": ["revenue"],
+                            "time_range": {"relative": "last_7_days"}})
+    window = data.range
+    current = lines[lines.order_date >= window.start].revenue.sum()
+    before = lines[(lines.order_date >= window.previous_start)
+                   & (lines.order_date < window.previous_end)].revenue.sum()
+    assert data.value == pytest.approx(current) and data.previous == pytest.approx(before)
+    assert data.series["value"].sum() == pytest.approx(current)
+
+
+def test_a_cross_filter_applies_to_other_widgets_but_never_to_its_source(services, lines):
+    emea = [CrossFilter("elsewhere", "region", ("EMEA",))]
+    own = [CrossFilter("w", "region", ("EMEA",))]
+    widget = {"type": "bar", "dataset": "sales", "measures": ["revenue"], "dimensions": ["region"],
+              "time_range": {"relative": "all_time"}}
+    assert set(_load(services, widget, emea).frame["region"]) == {"EMEA"}
+    assert set(_load(services, widget, own).frame["region"]) == set(lines.region.unique())
