@@ -77,6 +77,12 @@ def _finish(figure: go.Figure, data: WidgetData, theme: str, x_title: str, y_tit
     return figure.update_layout(**layout)
 
 
+def _value_title(data: WidgetData) -> str:
+    """The value axis title: the measure, or nothing when several share the axis (the legend
+    names them)."""
+    return data.measures[0].label if len(data.measures) == 1 else ""
+
+
 def _x_axis(data: WidgetData) -> tuple[str, str]:
     """The category axis: the time bucket when there is one, else the first dimension."""
     if data.widget.time_grain:
@@ -95,7 +101,7 @@ def line_figure(data: WidgetData, theme: str, area: bool = False) -> go.Figure:
             stackgroup="one" if area and data.widget.options.stacked else None,
             fill=("tonexty" if position else "tozeroy") if area and not data.widget.options.stacked else None,
             hovertemplate=f"{name}<br>%{{x}}<br>%{{y:{hover}}}<extra></extra>"))
-    return _finish(go.Figure(traces), data, theme, "Time", data.measures[0].label)
+    return _finish(go.Figure(traces), data, theme, "Time", _value_title(data))
 
 
 def bar_figure(data: WidgetData, theme: str) -> go.Figure:
@@ -120,10 +126,10 @@ def bar_figure(data: WidgetData, theme: str) -> go.Figure:
     if horizontal:
         figure.update_layout(yaxis={"autorange": "reversed", "type": "category"
                                     if not data.widget.time_grain else "date"})
-        return _finish(figure, data, theme, data.measures[0].label, x_title, value_axis="xaxis")
+        return _finish(figure, data, theme, _value_title(data), x_title, value_axis="xaxis")
     if not data.widget.time_grain:
         figure.update_layout(xaxis={"type": "category"})
-    return _finish(figure, data, theme, x_title, data.measures[0].label)
+    return _finish(figure, data, theme, x_title, _value_title(data))
 
 
 def pie_figure(data: WidgetData, theme: str) -> go.Figure:

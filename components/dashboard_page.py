@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dash_bootstrap_components as dbc
-import plotly
 from dash import dcc, html
 
 from components import ids
@@ -11,13 +10,11 @@ from components.dashboard import filter_bar, view_grid
 from components.states import page_header
 from data.dashboard_records import DashboardRecord
 
-PLOTLY_URL = f"/public/plotly-{plotly.__version__}.min.js"
 
-
-def dashboard_stores(record: DashboardRecord, mode: str) -> list:
+def dashboard_stores(record: DashboardRecord, mode: str, plotly_url: str) -> list:
     spec = record.spec
     return [
-        dcc.Store(id=ids.DB_PLOTLY, data=PLOTLY_URL),
+        dcc.Store(id=ids.DB_PLOTLY, data=plotly_url),
         dcc.Store(id=ids.DB_REF, data={"id": record.id, "mode": mode}),
         dcc.Store(id=ids.DB_FILTERS, data=spec.filters.model_dump(mode="json", exclude_none=True)),
         dcc.Store(id=ids.DB_CROSS, data=[]),
@@ -31,7 +28,7 @@ def meta_line(record: DashboardRecord) -> str:
             f"on {edited}")
 
 
-def view_page(record: DashboardRecord, fields: list[dict], actions: list) -> list:
+def view_page(record: DashboardRecord, fields: list[dict], actions: list, plotly_url: str) -> list:
     """Everything on `/dashboards/<id>`; `actions` are the buttons this user may use."""
     spec = record.spec
     body = view_grid(spec) if spec.widgets else html.Div(
@@ -40,7 +37,7 @@ def view_page(record: DashboardRecord, fields: list[dict], actions: list) -> lis
          html.P("Open the builder to add charts, KPI cards, tables and notes.", className="pb-empty-text")],
         className="pb-empty")
     return [
-        *dashboard_stores(record, "view"),
+        *dashboard_stores(record, "view", plotly_url),
         page_header(spec.title, meta_line(record), actions=actions),
         html.P(spec.description, className="pb-dashboard-description") if spec.description else None,
         filter_bar(spec, fields),

@@ -6,6 +6,7 @@ from components.sharing import download_json_button, share_button, share_modal
 from context import database
 from data.dashboards import DashboardError, load_dashboard
 from data.widget_data import filter_fields
+from public.plotly_bundle import PLOTLY_URL
 
 dash.register_page(__name__, path_template="/dashboards/<dashboard_id>", name="Dashboard",
                    title="Dashboard · Pulseboard")
@@ -24,4 +25,4 @@ def layout(dashboard_id=None, **_query):
     if record.allows("manage"):
         actions.append(share_button())
     actions.append(download_json_button())
-    return [*view_page(record, filter_fields(record.spec), actions), share_modal()]
+    return [*view_page(record, filter_fields(record.spec), actions, PLOTLY_URL), share_modal()]

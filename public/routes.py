@@ -8,17 +8,15 @@ app. A revoked or unknown token is a 404 that says nothing about what once was t
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
-import plotly
 from flask import Blueprint, abort, jsonify, render_template, send_file
 
 from context import database
 from data.dashboards import NotFound, load_public
 from pipeline import widget_view
+from public.plotly_bundle import PLOTLY_JS, PLOTLY_URL
 
 blueprint = Blueprint("public", __name__)
-PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 LINK_RULE = "<string(length=43):token>"  # secrets.token_urlsafe(32) is 43 characters
 
 
@@ -50,7 +48,7 @@ def view(token: str):
                 "place": placed[w.id], "payload": _widget_payload(record, w)}
                for w in record.spec.widgets]
     response = render_template("public_dashboard.html", record=record, widgets=widgets, token=token,
-                               plotly_version=plotly.__version__)
+                               plotly_url=PLOTLY_URL)
     return response, 200, {"Cache-Control": "no-store", "X-Robots-Tag": "noindex",
                            "Referrer-Policy": "no-referrer"}
 
@@ -67,10 +65,9 @@ def widget(token: str, widget_id: str):
     return response
 
 
-@blueprint.get(f"/public/plotly-{plotly.__version__}.min.js")
+@blueprint.get(PLOTLY_URL)
 def plotly_js():
-    """plotly.js of the installed plotly package, for the public page and every app page; the
-    version is in the URL, so it can be cached for good."""
+    """Pulseboard's plotly.js, for the public page and the app's dashboards."""
     response = send_file(PLOTLY_JS, mimetype="text/javascript", max_age=31_536_000, conditional=True)
     response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
     return response

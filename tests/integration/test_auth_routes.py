@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-import plotly
 import pytest
 
 from auth.guard import PUBLIC_ENDPOINTS
 from data import users as user_commands
+from public.plotly_bundle import PLOTLY_URL
 from tests.conftest import PEOPLE, can_sign_in, sign_in
 
 # Every route the app serves, classified. A route nobody classified fails the walk below.
@@ -20,7 +20,7 @@ ROUTE_CLASSES = {
     "/_favicon.ico": "public",
     "/public/<string(length=43):token>": "public",
     "/public/<string(length=43):token>/widgets/<string(maxlength=40):widget_id>": "public",
-    f"/public/plotly-{plotly.__version__}.min.js": "public",
+    PLOTLY_URL: "public",
     "/logout": "protected",
     "/_dash-layout": "protected",
     "/_dash-dependencies": "protected",

@@ -1,0 +1,86 @@
+"""Every widget type drawn by `build_figure` from real query results: the trace kinds a person
+sees, the labels, the theme, and the values a click sends back for cross-filtering."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from charts.widgets import NotAFigure, build_figure, table_grid
+from context import EXTENSION
+from data.dashboard_edit import DEFAULT_WIDGETS
+from data.dashboard_spec import WidgetSpec
+from data.widget_data import WidgetData, load_widget
+from tests.conftest import DEMO_END
+
+NOW = DEMO_END + dt.timedelta(minutes=5)
+TRACES = {"kpi": {"indicator", "scatter"}, "line": {"scatter"}, "area": {"scatter"}, "bar": {"bar"},
+          "pie": {"pie"}, "scatter": {"scatter"}, "heatmap": {"heatmap"}, "table": {"table"}}
+
+
+@pytest.fixture
+def draw(app):
+    services = app.server.extensions[EXTENSION]
+
+    def _draw(kind: str, theme: str = "light", **changes):
+        spec = WidgetSpec.model_validate({"id": "w", "type": kind, **DEFAULT_WIDGETS[kind], **changes})
+        data = load_widget(services.database.engine, services.cache, spec, None, {}, [], NOW)
+        return data, build_figure(data, theme)
+
+    return _draw
+
+
+@pytest.mark.parametrize("kind", sorted(TRACES))
+def test_each_widget_type_draws_its_kind_of_chart_with_data(draw, kind):
+    data, figure = draw(kind)
+    assert {trace.type for trace in figure.data} == TRACES[kind]
+    assert any(len(getattr(trace, "x", None) or getattr(trace, "values", None) or
+                   getattr(trace, "z", None) or getattr(trace, "cells", {}).get("values", []) or [])
+               or trace.type == "indicator" for trace in figure.data)
+    assert not data.frame.empty or kind == "kpi"
+
+
+def test_the_dark_theme_reaches_every_figure(draw):
+    _, figure = draw("bar", theme="dark")
+    assert figure.layout.font.color == "#e2e8f0" and figure.layout.template.layout.paper_bgcolor
+
+
+def test_bars_and_slices_carry_the_value_a_click_filters_by(draw):
+    data, bars = draw("bar")
+    assert list(bars.data[0].customdata) == list(bars.data[0].x) == list(data.frame["region"])
+    _, stacked = draw("bar", time_grain="month", dimensions=["category"], options={"stacked": True},
+                      time_range={"relative": "last_90_days"})
+    assert stacked.layout.barmode == "stack"
+    assert all(set(trace.customdata) == {trace.name} for trace in stacked.data)
+    _, pie = draw("pie")
+    assert list(pie.data[0].customdata) == list(pie.data[0].labels) and pie.data[0].hole == 0.55
+
+
+def test_horizontal_bars_put_categories_on_the_y_axis_largest_first(draw):
+    _, figure = draw("bar", options={"orientation": "horizontal"})
+    trace = figure.data[0]
+    assert trace.orientation == "h" and list(trace.x) == sorted(trace.x, reverse=True)
+    assert figure.layout.yaxis.autorange == "reversed"
+
+
+def test_labels_colours_legend_and_number_format_follow_the_options(draw):
+    _, figure = draw("line", options={"x_label": "Day", "y_label": "Takings", "colors": ["#112233"],
+                                      "number_format": "integer", "show_legend": False})
+    assert figure.layout.xaxis.title.text == "Day" and figure.layout.yaxis.title.text == "Takings"
+    assert figure.data[0].line.color == "#112233" and figure.layout.yaxis.tickformat == ",d"
+    assert figure.layout.showlegend is False
+
+
+def test_a_table_is_a_grid_on_screen_and_a_figure_in_files(draw):
+    data, figure = draw("table")
+    columns, rows = table_grid(data)
+    assert [c["headerName"] for c in columns] == ["Country", "Revenue", "Orders", "Gross margin %"]
+    assert len(rows) == len(data.frame)
+    assert list(figure.data[0].header.values) == [c["headerName"] for c in columns]
+
+
+def test_text_widgets_are_not_figures():
+    spec = WidgetSpec.model_validate({"id": "t", "type": "text", **DEFAULT_WIDGETS["text"]})
+    with pytest.raises(NotAFigure):
+        build_figure(WidgetData(spec, None, (), (), None, (), 0))
