@@ -7,8 +7,9 @@ import pytest
 from playwright.sync_api import expect
 
 from components.widgets import ROW_HEIGHT
-from data.dashboard_spec import GRID_COLUMNS
-from data.dashboards import load_dashboard
+from data.dashboard_edit import add_widget
+from data.dashboard_spec import GRID_COLUMNS, WIDGET_TYPES, DashboardSpec
+from data.dashboards import create_dashboard, load_dashboard
 from tests.conftest import PEOPLE
 from tests.helpers import account_of
 
@@ -240,3 +241,32 @@ def test_leaving_the_builder_with_unsaved_changes_asks_first(page, live_server, 
     page.wait_for_url(f"{live_server}/dashboards/{dashboard_id}")
     assert len(questions) == 2
     expect(page.locator("#pb-dashboard")).to_contain_text("No widgets yet")  # nothing was saved
+
+
+def test_every_widget_type_draws_on_the_view_and_a_click_cross_filters(
+        page, live_server, live_database, sign_in_as):
+    """Every widget type draws with the dashboards' partial plotly.js (a trace it lacked would
+    fail in the console), and a click on a bar filters the other widgets."""
+    spec = DashboardSpec(title="Every widget")
+    for kind in WIDGET_TYPES:
+        spec, _ = add_widget(spec, kind)
+    with live_database.session() as session:
+        dashboard_id = create_dashboard(session, account_of(live_database, "analyst"), spec).id
+    sign_in_as("analyst", f"/dashboards/{dashboard_id}")
+    charts = len([kind for kind in WIDGET_TYPES if kind not in ("table", "text")])
+    page.wait_for_function(f"""() => document.querySelectorAll(
+        '#pb-dashboard .js-plotly-plot .main-svg').length >= {charts}""")
+    table = page.locator("#pb-dashboard .pb-widget--table")
+    table.scroll_into_view_if_needed()  # AG Grid shows its rows once the grid is on screen
+    expect(table.locator(".ag-center-cols-container .ag-row").first).to_be_visible()
+    expect(page.locator("#pb-dashboard .pb-widget--text h3")).to_have_text("Notes")
+    assert page.locator("#pb-dashboard .pb-widget-error").count() == 0
+    bar = page.locator("#pb-dashboard .pb-widget--bar .bars .point path").first
+    bar.scroll_into_view_if_needed()
+    box = bar.bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] - 4)
+    chip = page.locator("[data-chip^='cross:']")
+    expect(chip).to_contain_text("Region:")
+    page.wait_for_function(DASH_IDLE)
+    chip.locator("button").click()
+    expect(chip).to_have_count(0)
