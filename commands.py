@@ -200,7 +200,7 @@ def export_dashboard(dashboard_id: int) -> None:
 def list_dashboards() -> None:
     """List every dashboard: id, title, owner, version and last update (UTC), newest first."""
     with database().session() as session:
-        rows = dashboard_store.list_dashboards(session, COMMAND_LINE_ADMIN, "all")
+        rows = dashboard_store.list_dashboards(session, COMMAND_LINE_ADMIN, "all", limit=None)
     if not rows:
         click.echo("No dashboards yet. Import one with: flask --app app dashboards import FILE --owner EMAIL")
         return

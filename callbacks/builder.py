@@ -23,6 +23,8 @@ from data import dashboard_edit as edits
 from data.dashboard_spec import WIDGET_TYPES, DashboardSpec, SpecError, WidgetSpec, parse_document
 from data.dashboards import (
     DashboardError,
+    Forbidden,
+    NotFound,
     StaleVersion,
     create_dashboard,
     list_versions,
@@ -32,6 +34,8 @@ from data.dashboards import (
 )
 
 UNDO_DEPTH = 50
+GONE_TEXT = ("This dashboard was deleted, or you may no longer edit it, since you opened it. "
+             "Your changes are still here: save them as a copy of your own.")
 MAX_ADDS_AT_ONCE = 5  # a forged click count adds no more than this
 
 
@@ -216,20 +220,20 @@ def edit_document(layout, adds, _removes, draft, title, compact, _undo, _redo, f
             out.values.update(undo=undo[-UNDO_DEPTH:], redo=redo[-UNDO_DEPTH:])
             return out.result()
         elif kind == ids.HIST_PREVIEW:
-            if not clicked:
+            if not clicked or not isinstance(trigger.get("v"), int):
                 raise PreventUpdate
             with database().session() as session:
-                new = load_version(session, current_account(), record.id, int(trigger["v"]))
+                new = load_version(session, current_account(), record.id, trigger["v"])
             out.redraw(new)
             out.values["banner"] = dbc.Alert(
                 [html.I(className="bi bi-eye me-2"), f"Showing version {trigger['v']}. Save to make it "
                  "the current version, or Undo to go back to what you had."], color="info",
                 className="mt-2", id="db-previewing")
         elif kind == ids.HIST_RESTORE:
-            if not clicked:
+            if not clicked or not isinstance(trigger.get("v"), int):
                 raise PreventUpdate
             with database().session() as session:
-                restored = restore_version(session, current_account(), record.id, int(trigger["v"]),
+                restored = restore_version(session, current_account(), record.id, trigger["v"],
                                            base_version)
             new = restored.spec
             out.redraw(new)
@@ -296,6 +300,9 @@ def save(clicks, document, base_version, message, ref):
         return no_update, no_update, _alert(_problems(error)), False, no_update, no_update, no_update
     except StaleVersion as error:
         return no_update, no_update, no_update, True, _stale_text(error), no_update, no_update
+    except (NotFound, Forbidden):
+        # Deleted, or the share was taken away, while this person edited: keep their work.
+        return no_update, no_update, no_update, True, GONE_TEXT, no_update, no_update
     except DashboardError as error:
         return no_update, no_update, _alert(str(error)), False, no_update, no_update, no_update
     return (saved.version, saved.spec.to_json(), _alert(f"Saved as version {saved.version}.", "success"),
@@ -312,8 +319,10 @@ def save(clicks, document, base_version, message, ref):
     prevent_initial_call=True,
 )
 def save_as_copy(clicks, document, ref):
-    """Keep the refused changes as a new dashboard owned by the person who made them."""
-    if not clicks or editable(ref) is None:
+    """Keep the refused changes as a new dashboard owned by the person who made them. Only
+    analysts and admins may create one, which `create_dashboard` checks; no right to the
+    original is needed, since it may have been deleted or unshared meanwhile."""
+    if not clicks:
         raise PreventUpdate
     try:
         spec = parse_document(document)

@@ -36,7 +36,9 @@ def clicked_filter(spec_data: dict, click: dict) -> CrossFilter | None:
     dimensions = spec_data.get("dimensions") or []
     if not dimensions or not isinstance(click, dict) or not click.get("points"):
         return None
-    point = click["points"][0]
+    point = click["points"][0] if isinstance(click["points"], list) else None
+    if not isinstance(point, dict):
+        return None
     value = point.get("customdata", point.get("label"))
     if isinstance(value, list):
         value = value[0] if value else None
@@ -122,7 +124,7 @@ def update_filters(time_value, _apply, _removes, click, field, values, filters_d
             cross = [item for item in cross if f"{item.source}:{item.field}" != key]
     elif trigger == ids.DB_CLICK:
         by_id = {item.get("id"): item for item in specs if isinstance(item, dict)}
-        source = click.get("w") if isinstance(click, dict) else None
+        source = click.get("w") if isinstance(click, dict) and isinstance(click.get("w"), str) else None
         chosen = clicked_filter(by_id.get(source), click.get("click") if source else None)
         if chosen is None:
             raise PreventUpdate

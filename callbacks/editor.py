@@ -10,7 +10,7 @@ from dash import ALL, Input, Output, State, ctx, html, no_update
 from dash.exceptions import PreventUpdate
 from pydantic import ValidationError
 
-from callbacks.dashboard_access import field_values
+from callbacks.dashboard_access import dashboard_for, field_values
 from components import ids
 from components.builder import CUSTOM_RANGE, DASHBOARD_RANGE
 from components.dashboard import chip
@@ -145,10 +145,12 @@ def sort_fields(measures, dimensions, grain, measure_choices, dimension_choices)
     Output(ids.ED_FILTER_VALUES, "options"),
     Input(ids.ED_FILTER_FIELD, "value"),
     State(ids.ED_DATASET, "value"),
+    State(ids.DB_REF, "data"),
     prevent_initial_call=True,
 )
-def filter_values(field, dataset_name):
-    if not field or not dataset_name:
+def filter_values(field, dataset_name, ref):
+    """A field's values for the widget filter picker, for people editing this dashboard."""
+    if not field or not dataset_name or dashboard_for(ref, need="edit") is None:
         return []
     return field_values(dataset_name, field)
 

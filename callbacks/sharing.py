@@ -148,7 +148,8 @@ def change_share(_permissions, _removals, ref, refresh):
         with database().session() as session:
             current = {share.user_id: share for share in
                        list_shares(session, account, dashboard_id_from(ref))}
-            share = current.get(trigger.get("u"))
+            user_id = trigger.get("u")
+            share = current.get(user_id) if isinstance(user_id, int) else None
             if share is None:
                 raise DashboardError("That person no longer has access to this dashboard.")
             if not removing and value == share.permission:

@@ -149,7 +149,7 @@ def history_panel() -> dbc.Offcanvas:
 
 def stale_modal(record: DashboardRecord) -> dbc.Modal:
     return dbc.Modal(
-        [dbc.ModalHeader(dbc.ModalTitle("Someone else saved this dashboard")),
+        [dbc.ModalHeader(dbc.ModalTitle("Your changes were not saved")),
          dbc.ModalBody(html.Div(id=ids.DB_STALE_TEXT)),
          dbc.ModalFooter([
              dbc.Button("Reload their version", href=f"/dashboards/{record.id}/edit", external_link=True,

@@ -40,9 +40,11 @@ DEFAULT_SIZES = {"kpi": (3, 3), "line": (6, 4), "area": (6, 4), "bar": (6, 4), "
 
 
 def _rebuild(spec: DashboardSpec, **changes) -> DashboardSpec:
+    # Structure only: a widget whose measure was renamed must not block fixing or removing it.
+    # The editor checks the widget it changes against its dataset, and every save checks all.
     document = spec.to_json()
     document.update({key: _json(value) for key, value in changes.items()})
-    return parse_document(document)
+    return parse_document(document, check_fields=False)
 
 
 def _json(value):

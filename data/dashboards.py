@@ -70,10 +70,11 @@ def load_public(session: Session, token: str) -> DashboardRecord:
     return build_record(session, row, "view")
 
 
-def list_dashboards(session: Session, account: Actor | None, tab: str,
-                    search: str = "") -> list[DashboardSummary]:
-    """The gallery tab, newest edit first (at most 500): "mine" (owned), "shared" (shared with me,
-    not mine), "public" (any owner) or "all" (admins only); `search` matches titles, any case."""
+def list_dashboards(session: Session, account: Actor | None, tab: str, search: str = "",
+                    limit: int | None = LIST_LIMIT) -> list[DashboardSummary]:
+    """The gallery tab, newest edit first (at most `limit`; None for all): "mine" (owned),
+    "shared" (shared with me, not mine), "public" (any owner) or "all" (admins only); `search`
+    matches titles, any case."""
     if tab not in TABS:
         raise DashboardError(f"There is no tab called {tab!r}.")
     if account is None or not account.active:
@@ -97,7 +98,9 @@ def list_dashboards(session: Session, account: Actor | None, tab: str,
     if search.strip():
         escaped = search.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         query = query.where(Dashboard.title.ilike(f"%{escaped}%", escape="\\"))
-    query = query.order_by(Dashboard.updated_at.desc(), Dashboard.id.desc()).limit(LIST_LIMIT)
+    query = query.order_by(Dashboard.updated_at.desc(), Dashboard.id.desc())
+    if limit is not None:
+        query = query.limit(limit)
     summaries = []
     for (dashboard_id, title, owner_id, updated_at, version, document, is_public, owner_name,
          share) in session.execute(query):
@@ -187,7 +190,7 @@ def duplicate_dashboard(session: Session, account: Actor | None, dashboard_id: o
     document = json.loads(row.document)
     document["title"] = (title or "").strip() or f"Copy of {row.title}"[:200]
     copy = parse_document(document, check_fields=False)
-    return _insert(session, account, copy, f"Copied from version {row.version}")
+    return _insert(session, account, copy, f"Copied from version {row.version}", check_fields=False)
 
 
 def delete_dashboard(session: Session, account: Actor | None, dashboard_id: object) -> None:
@@ -288,9 +291,11 @@ def import_document(session: Session, account: Actor | None, text: str | bytes) 
 
 # -- helpers ----------------------------------------------------------------------------------
 
-def _insert(session: Session, account: Actor, spec: DashboardSpec, message: str | None) -> DashboardRecord:
-    """Write a new dashboard at version 1, with its first history row."""
-    document = dump_document(spec)
+def _insert(session: Session, account: Actor, spec: DashboardSpec, message: str | None,
+            check_fields: bool = True) -> DashboardRecord:
+    """Write a new dashboard at version 1, with its first history row (a duplicate copies its
+    original as stored, so `check_fields=False`)."""
+    document = dump_document(spec, check_fields=check_fields)
     now = utcnow()
     row = Dashboard(title=spec.title, owner_id=account.id, document=document, version=1,
                     created_at=now, updated_at=now, updated_by_id=account.id)

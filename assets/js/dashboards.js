@@ -31,6 +31,7 @@
             track: function (doc, saved, undo, redo) {
                 unsaved = !!doc && !!saved && JSON.stringify(doc) !== JSON.stringify(saved);
                 document.body.dataset.unsaved = unsaved ? "1" : "0";
+                guard();
                 return [unsaved ? "Unsaved changes" : "All changes saved",
                         !(undo && undo.length), !(redo && redo.length)];
             }
@@ -40,6 +41,32 @@
     function builderOpen() {
         return !!document.getElementById("db-save");
     }
+
+    // Back and Forward change pages through the history without unloading or clicking a link.
+    // While there are unsaved changes, an extra history entry for this same page stands in
+    // front of it: Back lands on it first, and we ask before really leaving.
+    var guarded = false;
+    function guard() {
+        if (builderOpen() && unsaved && !guarded) {
+            window.history.pushState({pbGuard: true}, "", window.location.href);
+            guarded = true;
+        }
+    }
+    window.addEventListener("popstate", function (event) {
+        if (!guarded) { return; }
+        guarded = false;
+        if (!unsaved || !builderOpen()) {
+            window.history.back();  // saved since: step over the stand-in entry
+            return;
+        }
+        if (window.confirm("You have unsaved changes. Leave this dashboard without saving them?")) {
+            unsaved = false;
+            window.history.back();
+        } else {
+            event.stopImmediatePropagation();
+            guard();
+        }
+    }, true);
 
     window.addEventListener("beforeunload", function (event) {
         if (builderOpen() && unsaved) {

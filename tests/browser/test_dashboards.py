@@ -236,10 +236,17 @@ def test_leaving_the_builder_with_unsaved_changes_asks_first(page, live_server, 
     expect(page.locator("#db-dirty")).to_have_text("Unsaved changes")
     expect(page.locator("#pb-dashboard [data-widget]")).to_have_count(1)
 
+    # The browser's Back button asks too; staying keeps the page and the work.
+    page.once("dialog", stay)
+    page.go_back(wait_until="commit")
+    page.wait_for_function("document.body.dataset.unsaved === '1' && !!document.getElementById('db-save')")
+    assert len(questions) == 2 and page.url == f"{live_server}/dashboards/{dashboard_id}/edit"
+    expect(page.locator("#pb-dashboard [data-widget]")).to_have_count(1)
+
     page.once("dialog", leave)
     page.click("#db-done")
     page.wait_for_url(f"{live_server}/dashboards/{dashboard_id}")
-    assert len(questions) == 2
+    assert len(questions) == 3
     expect(page.locator("#pb-dashboard")).to_contain_text("No widgets yet")  # nothing was saved
 
 

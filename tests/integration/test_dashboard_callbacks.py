@@ -5,8 +5,10 @@ one pipeline, live refreshes that patch only new points, cross-filters, and the 
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import pytest
+import sqlalchemy as sa
 from dash import Patch, no_update
 from dash.exceptions import PreventUpdate
 
@@ -18,6 +20,7 @@ from components import ids
 from data.dashboard_spec import WIDGET_TYPES, DashboardSpec, parse_document
 from data.dashboards import (
     create_dashboard,
+    delete_dashboard,
     load_dashboard,
     publish,
     revoke_public,
@@ -25,6 +28,7 @@ from data.dashboards import (
     set_share,
 )
 from data.feed import DemoFeed
+from data.models import Dashboard
 from tests.conftest import DEMO_END, PEOPLE
 from tests.helpers import account_of, nodes, text_of
 
@@ -312,3 +316,59 @@ def test_the_public_link_serves_only_its_dashboard_until_revoked(app, board, dat
         revoke_public(session, analyst, board.id)
     assert client.get(f"/public/{token}").status_code == 404
     assert client.get(f"/public/{token}/widgets/regions").status_code == 404
+
+
+def _break_a_measure(database, record, widget_ids):
+    """Store the document with measures the dataset no longer has (as if renamed since)."""
+    document = record.spec.to_json()
+    for widget in document["widgets"]:
+        if widget["id"] in widget_ids:
+            widget["measures"] = ["gone_measure"]
+    with database.session() as session:
+        session.execute(sa.update(Dashboard).where(Dashboard.id == record.id)
+                        .values(document=json.dumps(document)))
+    return document
+
+
+def test_edits_still_work_when_other_widgets_use_a_renamed_measure(acting_as, fire, board, database):
+    broken = _break_a_measure(database, board, {"kpi", "regions"})
+    with acting_as("analyst"):
+        removed = _edit(fire, board, {"type": ids.W_REMOVE, "w": "regions"}, "n_clicks", 1, document=broken)
+    remaining = parse_document(removed["doc"], check_fields=False).widgets
+    assert [widget.id for widget in remaining] == ["kpi", "trend", "note"]
+    with acting_as("analyst"):  # saving still refuses what the dataset cannot answer, and says why
+        _, _, message, stale_open, _, _, _ = save(1, removed["doc"], board.version, None,
+                                                  {"id": board.id, "mode": "edit"})
+    assert stale_open is False and "gone_measure" in str(message)
+
+
+def test_work_survives_the_dashboard_being_deleted_while_it_is_edited(acting_as, board, database):
+    mine = {**DOCUMENT, "title": "My late edit"}
+    with database.session() as session:
+        delete_dashboard(session, account_of(database, "analyst"), board.id)
+    with acting_as("editor"):
+        _, _, _, stale_open, text, _, _ = save(1, mine, board.version, None, {"id": board.id, "mode": "edit"})
+        assert stale_open is True and "save them as a copy" in text
+        href, _, _ = save_as_copy(1, mine, {"id": board.id, "mode": "edit"})
+    with database.session() as session:
+        copy = load_dashboard(session, account_of(database, "editor"), int(href.split("/")[2]))
+    assert copy.title == "My late edit (copy)" and copy.spec.widgets == parse_document(mine).widgets
+
+
+@pytest.mark.parametrize("control,prop,value", [
+    ({"type": ids.HIST_RESTORE, "v": "x"}, "n_clicks", 1),
+    ({"type": ids.HIST_PREVIEW, "v": [1]}, "n_clicks", 1),
+])
+def test_tampered_history_buttons_change_nothing(acting_as, fire, board, control, prop, value):
+    with acting_as("analyst"), pytest.raises(PreventUpdate):
+        _edit(fire, board, control, prop, value)
+
+
+@pytest.mark.parametrize("click", [{"w": "regions", "click": {"points": ["a"]}},
+                                   {"w": ["regions"], "click": {"points": [{"customdata": "EMEA"}]}},
+                                   {"w": "regions", "click": {"points": [{"customdata": {"x": 1}}]}}])
+def test_tampered_clicks_are_ignored(acting_as, fire, board, click):
+    ref = {"id": board.id, "mode": "view"}
+    with acting_as("viewer"), pytest.raises(PreventUpdate):
+        fire(ids.DB_CLICK, "data", click)
+        update_filters(None, 0, [], click, None, None, None, [], DOCUMENT["widgets"], ref)

@@ -386,3 +386,15 @@ def test_a_button_appearing_is_not_a_click(acting_as, database, board, fire):
     with acting_as("analyst"):
         assert ask_to_delete([None]) == (no_update, no_update, no_update, no_update)
     assert _count(database) == before
+
+
+def test_a_dashboard_with_a_renamed_measure_can_still_be_duplicated(acting_as, database, board, fire):
+    with database.session() as session:
+        row = session.get(Dashboard, board["sales"])
+        document = json.loads(row.document)
+        document["widgets"][0]["measures"] = ["gone_measure"]
+        row.document = json.dumps(document)
+    fire({"type": ids.GAL_DUPLICATE, "d": board["sales"]}, "n_clicks", 1)
+    with acting_as("editor"):
+        message, _, tab = duplicate([1], 0)
+    assert "Created Copy of Sales pulse" in text_of(message) and tab == "mine"

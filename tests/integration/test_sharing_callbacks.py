@@ -321,3 +321,13 @@ def test_the_download_of_a_public_dashboard_works_for_anyone_signed_in(acting_as
 def test_download_file_names_are_safe_slugs(title, slug):
     assert slugify(title) == slug
 
+
+
+@pytest.mark.parametrize("user_id", [[1], {"a": 1}, "1"])
+def test_a_tampered_share_row_id_changes_nothing(acting_as, database, board, fire, user_id):
+    before = _shares(database, board)
+    fire({"type": ids.SHARE_REMOVE, "u": user_id}, "n_clicks", 1)
+    with acting_as("analyst"):
+        message, _ = change_share([None], [1], _ref(board), 0)
+    assert "no longer has access" in text_of(message)
+    assert _shares(database, board) == before
