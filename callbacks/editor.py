@@ -3,8 +3,6 @@ turn every change into a validated widget draft that the builder applies (the pr
 
 from __future__ import annotations
 
-import types
-
 import dash
 from dash import ALL, Input, Output, State, ctx, html, no_update
 from dash.exceptions import PreventUpdate
@@ -15,7 +13,7 @@ from components import ids
 from components.builder import CUSTOM_RANGE, DASHBOARD_RANGE
 from components.dashboard import chip
 from components.widgets import TYPE_LABELS
-from data.dashboard_spec import WidgetSpec, field_problems, measure_name
+from data.dashboard_spec import WidgetSpec, measure_name, widget_field_problems
 from data.datasets import AGGREGATION_LABELS, UnknownField, get_dataset
 
 HIDDEN, SHOWN = {"display": "none"}, {}
@@ -286,7 +284,7 @@ def draft_widget(*values):
         widget = WidgetSpec.model_validate(document)
     except ValidationError as error:
         return no_update, _message(_readable(error))
-    problems = field_problems(types.SimpleNamespace(widgets=[widget]))
+    problems = widget_field_problems(widget)
     if problems:
         return no_update, _message(problems)
     label = TYPE_LABELS.get(widget.type, widget.type)

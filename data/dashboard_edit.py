@@ -15,6 +15,7 @@ from data.dashboard_spec import (
     SpecError,
     WidgetSpec,
     parse_document,
+    widget_field_problems,
 )
 
 DEFAULT_WIDGETS: dict[str, dict[str, Any]] = {
@@ -92,9 +93,13 @@ def remove_widget(spec: DashboardSpec, widget_id: str) -> DashboardSpec:
 
 
 def replace_widget(spec: DashboardSpec, widget: WidgetSpec) -> DashboardSpec:
-    """Put `widget` in place of the widget with its id; raises `SpecError` if it has none."""
+    """Put `widget` in place of the widget with its id; raises `SpecError` if there is none, or
+    if it names fields its dataset does not declare."""
     if widget.id not in {w.id for w in spec.widgets}:
         raise SpecError([f"There is no widget {widget.id!r} on this dashboard."])
+    problems = widget_field_problems(widget)
+    if problems:  # the widget being changed must fit its dataset; others are left as they are
+        raise SpecError(problems)
     return _rebuild(spec, widgets=[widget if w.id == widget.id else w for w in spec.widgets])
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import types
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -298,6 +299,11 @@ def layout_problems(spec: DashboardSpec) -> list[str]:
                     and first.y < second.y + second.h and second.y < first.y + first.h):
                 problems.append(f"widgets {first.i!r} and {second.i!r} overlap")
     return problems
+
+
+def widget_field_problems(widget: WidgetSpec) -> list[str]:
+    """The fields one widget names that its dataset does not declare."""
+    return field_problems(types.SimpleNamespace(widgets=[widget]))
 
 
 def field_problems(spec: DashboardSpec) -> list[str]:
