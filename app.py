@@ -22,9 +22,18 @@ from background import background_manager
 from commands import register_commands
 from components.shell import anonymous_shell, app_shell
 from context import EXTENSION, build_services
+from public.plotly_bundle import PLOTLY_URL
 from settings import Settings
 
 ROOT = Path(__file__).resolve().parent
+
+# Every graph in the app loads Pulseboard's partial plotly.js (public/plotly_bundle.py) instead of
+# the full build Dash would fetch: dcc.Graph loads whatever `window._dashPlotlyJSURL` names when its
+# first figure mounts, and the renderer would otherwise set it to the 4.8 MB file.
+PLOTLY_SCRIPT = (
+    "<script>Object.defineProperty(window, '_dashPlotlyJSURL', "
+    f"{{get: function () {{ return '{PLOTLY_URL}'; }}, set: function () {{}}}});</script>\n"
+)
 
 INDEX_STRING = """<!DOCTYPE html>
 <html lang="en">
@@ -32,13 +41,14 @@ INDEX_STRING = """<!DOCTYPE html>
 {%metas%}
 <title>{%title%}</title>
 {%favicon%}
-%(theme_script)s{%css%}
+%(theme_script)s%(plotly_script)s{%css%}
 </head>
 <body>
 {%app_entry%}
 <footer>{%config%}{%scripts%}{%renderer%}</footer>
 </body>
-</html>""".replace("%(theme_script)s", (ROOT / "templates" / "_theme_script.html").read_text())
+</html>""".replace("%(theme_script)s", (ROOT / "templates" / "_theme_script.html").read_text()).replace(
+    "%(plotly_script)s", PLOTLY_SCRIPT)
 
 
 def serve_layout():

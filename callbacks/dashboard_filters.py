@@ -84,11 +84,12 @@ def value_options(field, ref):
     State(ids.DB_FILTERS, "data"),
     State(ids.DB_CROSS, "data"),
     State({"type": ids.W_SPEC, "w": ALL}, "data"),
+    State({"type": ids.WV_SPEC, "w": ALL}, "data"),
     State(ids.DB_REF, "data"),
     prevent_initial_call=True,
 )
 def update_filters(time_value, _apply, _removes, click, field, values, filters_data, cross_data,
-                   specs, ref):
+                   specs, view_specs, ref):
     """Apply one change to the filters in force: a time range, a dimension filter, a removed
     chip, or a click that toggles a cross-filter."""
     spec = _dashboard(ref)
@@ -123,7 +124,8 @@ def update_filters(time_value, _apply, _removes, click, field, values, filters_d
         elif kind == "cross":
             cross = [item for item in cross if f"{item.source}:{item.field}" != key]
     elif trigger == ids.DB_CLICK:
-        by_id = {item.get("id"): item for item in specs if isinstance(item, dict)}
+        by_id = {item.get("id"): item for item in (specs or []) + (view_specs or [])
+                 if isinstance(item, dict)}
         source = click.get("w") if isinstance(click, dict) and isinstance(click.get("w"), str) else None
         chosen = clicked_filter(by_id.get(source), click.get("click") if source else None)
         if chosen is None:

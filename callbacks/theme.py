@@ -21,6 +21,8 @@ clientside_callback(
     function(theme) {
         const dark = theme === "dark";
         document.documentElement.setAttribute("data-bs-theme", dark ? "dark" : "light");
+        document.cookie = "pb_theme=" + (dark ? "dark" : "light") +
+            "; path=/; SameSite=Lax; max-age=31536000";
         return dark ? "bi bi-sun" : "bi bi-moon-stars";
     }
     """,

@@ -7,11 +7,13 @@ for someone who may edit that dashboard. A view draws the saved widget from the 
 
 from __future__ import annotations
 
+import concurrent.futures
 import dataclasses
 import datetime as dt
 import logging
 
 import dash
+import flask
 from dash import MATCH, Input, Output, Patch, State, ctx
 from dash.exceptions import PreventUpdate
 from pydantic import ValidationError
@@ -22,11 +24,13 @@ from components import ids
 from components.widgets import error_body, graph_body, table_body, text_body
 from context import database
 from context import now as clock_now
+from data.dashboard_records import DashboardRecord
 from data.dashboard_spec import DashboardFilters, DashboardSpec, WidgetSpec
 from data.widget_data import CrossFilter, current_version, filters_from_json, load_widget_tail
 from pipeline import widget_view
 
 log = logging.getLogger(__name__)
+FIRST_PAINT_THREADS = 4
 
 
 @dataclasses.dataclass(frozen=True)
@@ -111,24 +115,11 @@ def patch_tail(context: Context, state: dict) -> tuple[Patch, dict] | None:
     return patch, {**state, "version": tail.version, "counts": counts, "last": last.isoformat()}
 
 
-@dash.callback(
-    Output({"type": ids.W_BODY, "w": MATCH}, "children"),
-    Output({"type": ids.W_STATE, "w": MATCH}, "data"),
-    Output({"type": ids.W_NOTE, "w": MATCH}, "children"),
-    Input({"type": ids.W_SPEC, "w": MATCH}, "data"),
-    Input(ids.DB_FILTERS, "data"),
-    Input(ids.DB_CROSS, "data"),
-    Input(ids.THEME_STORE, "data"),
-    Input({"type": ids.W_INTERVAL, "w": MATCH}, "n_intervals"),
-    State({"type": ids.W_STATE, "w": MATCH}, "data"),
-    State(ids.DB_REF, "data"),
-)
-def render_widget(spec_data, filters_data, cross_data, theme, _ticks, state, ref):
+def render(spec_data, filters_data, cross_data, theme, refreshing: bool, state, ref) -> tuple:
     """Draw a widget; on its refresh tick, patch in what is new, or nothing if nothing is."""
     context = resolve(ref, spec_data, filters_data, cross_data)
     if context is None:
         raise PreventUpdate
-    refreshing = isinstance(ctx.triggered_id, dict) and ctx.triggered_id.get("type") == ids.W_INTERVAL
     if refreshing and isinstance(state, dict) and context.widget.type != "text":
         try:
             if current_version(database().engine, context.widget) == state.get("version"):
@@ -144,11 +135,56 @@ def render_widget(spec_data, filters_data, cross_data, theme, _ticks, state, ref
     return draw(context, theme or "light")
 
 
-# dcc.Graph fetches plotly.js when the first figure arrives, then spends most of a second
-# evaluating it. A dashboard starts it as it opens, while its widgets' queries run, from a
-# versioned URL browsers keep; dcc.Graph then finds window.Plotly (or loads the same URL).
-dash.clientside_callback(
-    dash.ClientsideFunction("dashboards", "loadPlotly"),
-    Output(ids.DB_PLOTLY, "modified_timestamp"),
-    Input(ids.DB_PLOTLY, "data"),
+def _ticked(interval_type: str) -> bool:
+    return isinstance(ctx.triggered_id, dict) and ctx.triggered_id.get("type") == interval_type
+
+
+@dash.callback(
+    Output({"type": ids.W_BODY, "w": MATCH}, "children"),
+    Output({"type": ids.W_STATE, "w": MATCH}, "data"),
+    Output({"type": ids.W_NOTE, "w": MATCH}, "children"),
+    Input({"type": ids.W_SPEC, "w": MATCH}, "data"),
+    Input(ids.DB_FILTERS, "data"),
+    Input(ids.DB_CROSS, "data"),
+    Input(ids.THEME_STORE, "data"),
+    Input({"type": ids.W_INTERVAL, "w": MATCH}, "n_intervals"),
+    State({"type": ids.W_STATE, "w": MATCH}, "data"),
+    State(ids.DB_REF, "data"),
 )
+def render_widget(spec_data, filters_data, cross_data, theme, _ticks, state, ref):
+    """A builder card: drawn as it mounts, again as its draft or the filters change."""
+    return render(spec_data, filters_data, cross_data, theme, _ticked(ids.W_INTERVAL), state, ref)
+
+
+@dash.callback(
+    Output({"type": ids.WV_BODY, "w": MATCH}, "children"),
+    Output({"type": ids.WV_STATE, "w": MATCH}, "data"),
+    Output({"type": ids.WV_NOTE, "w": MATCH}, "children"),
+    Input({"type": ids.WV_SPEC, "w": MATCH}, "data"),
+    Input(ids.DB_FILTERS, "data"),
+    Input(ids.DB_CROSS, "data"),
+    Input(ids.THEME_STORE, "data"),
+    Input({"type": ids.WV_INTERVAL, "w": MATCH}, "n_intervals"),
+    State({"type": ids.WV_STATE, "w": MATCH}, "data"),
+    State(ids.DB_REF, "data"),
+    prevent_initial_call=True,
+)
+def render_view_widget(spec_data, filters_data, cross_data, theme, _ticks, state, ref):
+    """A view card: it arrives drawn with the page (`first_paint`), so it is drawn again only
+    when the filters, the theme or its refresh tick ask."""
+    return render(spec_data, filters_data, cross_data, theme, _ticked(ids.WV_INTERVAL), state, ref)
+
+
+def first_paint(record: DashboardRecord, theme: str) -> dict[str, tuple]:
+    """Every widget of a dashboard drawn for the page itself: one response instead of one
+    callback per widget. Queries run on a few threads; SQLite and PostgreSQL drivers release
+    the GIL while the database works."""
+    app = flask.current_app._get_current_object()
+    spec = record.spec
+
+    def one(widget: WidgetSpec) -> tuple:
+        with app.app_context():
+            return draw(Context(spec, widget, spec.filters, []), theme)
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=FIRST_PAINT_THREADS) as pool:
+        return dict(zip([w.id for w in spec.widgets], pool.map(one, spec.widgets), strict=True))

@@ -160,11 +160,11 @@ def stale_modal(record: DashboardRecord) -> dbc.Modal:
     )
 
 
-def builder_page(record: DashboardRecord, fields: list[dict], plotly_url: str) -> list:
+def builder_page(record: DashboardRecord, fields: list[dict]) -> list:
     spec = record.spec
     document = spec.to_json()
     return [
-        *dashboard_stores(record, "edit", plotly_url),
+        *dashboard_stores(record, "edit"),
         dcc.Store(id=ids.DB_DOC, data=document),
         dcc.Store(id=ids.DB_SAVED, data=document),
         dcc.Store(id=ids.DB_BASE, data=record.version),

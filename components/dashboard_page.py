@@ -11,10 +11,9 @@ from components.states import page_header
 from data.dashboard_records import DashboardRecord
 
 
-def dashboard_stores(record: DashboardRecord, mode: str, plotly_url: str) -> list:
+def dashboard_stores(record: DashboardRecord, mode: str) -> list:
     spec = record.spec
     return [
-        dcc.Store(id=ids.DB_PLOTLY, data=plotly_url),
         dcc.Store(id=ids.DB_REF, data={"id": record.id, "mode": mode}),
         dcc.Store(id=ids.DB_FILTERS, data=spec.filters.model_dump(mode="json", exclude_none=True)),
         dcc.Store(id=ids.DB_CROSS, data=[]),
@@ -28,16 +27,18 @@ def meta_line(record: DashboardRecord) -> str:
             f"on {edited}")
 
 
-def view_page(record: DashboardRecord, fields: list[dict], actions: list, plotly_url: str) -> list:
-    """Everything on `/dashboards/<id>`; `actions` are the buttons this user may use."""
+def view_page(record: DashboardRecord, fields: list[dict], actions: list,
+              drawn: dict[str, tuple]) -> list:
+    """Everything on `/dashboards/<id>`; `actions` are the buttons this user may use, `drawn`
+    each widget's first paint."""
     spec = record.spec
-    body = view_grid(spec) if spec.widgets else html.Div(
+    body = view_grid(spec, drawn) if spec.widgets else html.Div(
         [html.I(className="bi bi-grid-1x2 pb-empty-icon"),
          html.H2("No widgets yet", className="pb-empty-title"),
          html.P("Open the builder to add charts, KPI cards, tables and notes.", className="pb-empty-text")],
         className="pb-empty")
     return [
-        *dashboard_stores(record, "view", plotly_url),
+        *dashboard_stores(record, "view"),
         page_header(spec.title, meta_line(record), actions=actions),
         html.P(spec.description, className="pb-dashboard-description") if spec.description else None,
         filter_bar(spec, fields),

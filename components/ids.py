@@ -82,7 +82,6 @@ DB_DRAFT = "db-draft"              # Store: the editor's validated widget, appli
 DB_FILTERS = "db-filters"          # Store: the dashboard filters in force (view: this session only)
 DB_CROSS = "db-cross"              # Store: cross-filters from clicks
 DB_FILTERS_MIRROR = "db-filters-mirror"  # {"type": ..., "page": "edit"}: the builder's copy of DB_FILTERS
-DB_PLOTLY = "db-plotly"            # Store: the URL plotly.js is loaded from, as the page opens
 DB_CLICK = "db-click"              # Store: the last click on a graph, {"w": widget id, "click": ...}
 DB_GRID = "db-grid"
 DB_MESSAGE = "db-message"
@@ -108,6 +107,13 @@ SHARE_MODAL = "share-modal"
 DB_DOWNLOAD_JSON = "db-download-json"
 DB_DOWNLOAD = "db-download"
 W_BODY = "w-body"
+# The view's cards are drawn on the server with the page; their ids differ so that only the
+# builder's cards draw themselves as they mount.
+WV_SPEC = "wv-spec"
+WV_BODY = "wv-body"
+WV_STATE = "wv-state"
+WV_NOTE = "wv-note"
+WV_INTERVAL = "wv-interval"
 W_NOTE = "w-note"
 DB_TIME = "db-time"
 DB_ADD_FIELD = "db-add-field"

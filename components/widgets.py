@@ -29,8 +29,17 @@ def widget_id(grid_item_id: str) -> str:
     return grid_item_id.removeprefix(GRID_PREFIX)
 
 
-def widget_card(widget: WidgetSpec, editable: bool) -> html.Div:
-    """The card a widget lives in; its body is filled by the widget's render callback."""
+EDIT_IDS = {"spec": ids.W_SPEC, "body": ids.W_BODY, "state": ids.W_STATE, "note": ids.W_NOTE,
+            "interval": ids.W_INTERVAL}
+VIEW_IDS = {"spec": ids.WV_SPEC, "body": ids.WV_BODY, "state": ids.WV_STATE, "note": ids.WV_NOTE,
+            "interval": ids.WV_INTERVAL}
+
+
+def widget_card(widget: WidgetSpec, editable: bool, drawn: tuple | None = None) -> html.Div:
+    """The card a widget lives in. In the builder its body is filled by the render callback as
+    it mounts; on the view it comes `drawn` with the page: (body, live state, note)."""
+    names = EDIT_IDS if drawn is None else VIEW_IDS
+    body, state, note = drawn if drawn is not None else (None, None, "")
     actions = None
     if editable:
         actions = html.Div([
@@ -44,15 +53,16 @@ def widget_card(widget: WidgetSpec, editable: bool) -> html.Div:
     return html.Div(
         [
             html.Div([html.Span(title, className="pb-widget-title"),
-                      html.Span(id={"type": ids.W_NOTE, "w": widget.id}, className="pb-widget-note"),
+                      html.Span(note, id={"type": names["note"], "w": widget.id}, className="pb-widget-note"),
                       actions],
                      className=head_class),
-            dcc.Loading(html.Div(id={"type": ids.W_BODY, "w": widget.id}, className="pb-widget-body"),
+            dcc.Loading(html.Div(body, id={"type": names["body"], "w": widget.id},
+                                 className="pb-widget-body"),
                         parent_className="pb-widget-loading", delay_show=400, type="dot"),
-            dcc.Store(id={"type": ids.W_SPEC, "w": widget.id}, data=widget.model_dump(mode="json",
-                                                                                      exclude_none=True)),
-            dcc.Store(id={"type": ids.W_STATE, "w": widget.id}),
-            dcc.Interval(id={"type": ids.W_INTERVAL, "w": widget.id},
+            dcc.Store(id={"type": names["spec"], "w": widget.id},
+                      data=widget.model_dump(mode="json", exclude_none=True)),
+            dcc.Store(id={"type": names["state"], "w": widget.id}, data=state),
+            dcc.Interval(id={"type": names["interval"], "w": widget.id},
                          interval=max(widget.refresh_seconds, 5) * 1000,
                          disabled=widget.refresh_seconds == 0),
         ],

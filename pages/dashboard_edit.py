@@ -6,7 +6,6 @@ from components.dashboard_page import not_found
 from context import database
 from data.dashboards import DashboardError, load_dashboard
 from data.widget_data import filter_fields
-from public.plotly_bundle import PLOTLY_URL
 
 dash.register_page(__name__, path_template="/dashboards/<dashboard_id>/edit", name="Edit dashboard",
                    title="Edit dashboard · Pulseboard")
@@ -18,4 +17,4 @@ def layout(dashboard_id=None, **_query):
             record = load_dashboard(session, current_account(), dashboard_id, need="edit")
     except DashboardError:
         return not_found()
-    return builder_page(record, filter_fields(record.spec), PLOTLY_URL)
+    return builder_page(record, filter_fields(record.spec))

@@ -1,12 +1,13 @@
 import dash
+import flask
 
 from auth.account import current_account
+from callbacks.widgets import first_paint
 from components.dashboard_page import action_button, not_found, view_page
 from components.sharing import download_json_button, share_button, share_modal
 from context import database
 from data.dashboards import DashboardError, load_dashboard
 from data.widget_data import filter_fields
-from public.plotly_bundle import PLOTLY_URL
 
 dash.register_page(__name__, path_template="/dashboards/<dashboard_id>", name="Dashboard",
                    title="Dashboard · Pulseboard")
@@ -25,4 +26,6 @@ def layout(dashboard_id=None, **_query):
     if record.allows("manage"):
         actions.append(share_button())
     actions.append(download_json_button())
-    return [*view_page(record, filter_fields(record.spec), actions, PLOTLY_URL), share_modal()]
+    theme = "dark" if flask.request.cookies.get("pb_theme") == "dark" else "light"
+    drawn = first_paint(record, theme)
+    return [*view_page(record, filter_fields(record.spec), actions, drawn), share_modal()]

@@ -7,17 +7,6 @@
 
     window.dash_clientside = Object.assign({}, window.dash_clientside, {
         dashboards: {
-            loadPlotly: function (url) {
-                if (url && !window.Plotly && !document.getElementById("pb-plotly")) {
-                    var script = document.createElement("script");
-                    script.id = "pb-plotly";
-                    script.src = url;
-                    script.async = true;
-                    document.head.appendChild(script);
-                }
-                if (url) { window._dashPlotlyJSURL = url; }
-                return window.dash_clientside.no_update;
-            },
             // Graph clicks -> DB_CLICK: only a real click (a point under it) goes to the server.
             forwardClick: function () {
                 var fired = window.dash_clientside.callback_context.triggered;

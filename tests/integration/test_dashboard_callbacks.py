@@ -15,7 +15,7 @@ from dash.exceptions import PreventUpdate
 from callbacks.builder import edit_document, save, save_as_copy
 from callbacks.dashboard_filters import render_chips, update_filters
 from callbacks.editor import build_draft, draft_widget
-from callbacks.widgets import render_widget
+from callbacks.widgets import render_view_widget, render_widget
 from components import ids
 from data.dashboard_spec import WIDGET_TYPES, DashboardSpec, parse_document
 from data.dashboards import (
@@ -29,6 +29,7 @@ from data.dashboards import (
 )
 from data.feed import DemoFeed
 from data.models import Dashboard
+from pages.dashboard_view import layout as view_layout
 from tests.conftest import DEMO_END, PEOPLE
 from tests.helpers import account_of, nodes, text_of
 
@@ -280,12 +281,12 @@ def test_clicking_a_bar_cross_filters_the_other_widgets_and_a_chip_removes_it(ac
     with acting_as("viewer"):
         click = {"w": "regions", "click": {"points": [{"customdata": "EMEA", "x": "EMEA"}]}}
         fire(ids.DB_CLICK, "data", click)
-        filters, cross, _, _ = update_filters(None, 0, [], click, None, None, None, [], specs, ref)
+        filters, cross, _, _ = update_filters(None, 0, [], click, None, None, None, [], specs, [], ref)
         assert cross == [{"source": "regions", "field": "region", "values": ["EMEA"]}]
         chips = render_chips(filters, cross, ref)
         assert "Region: EMEA · from By region" in str(chips)
         fire({"type": ids.CHIP_REMOVE, "kind": "cross", "key": "regions:region"}, "n_clicks", 1)
-        _, cleared, _, _ = update_filters(None, 0, [1], click, None, None, filters, cross, specs, ref)
+        _, cleared, _, _ = update_filters(None, 0, [1], click, None, None, filters, cross, specs, [], ref)
     assert cleared == []
 
 
@@ -371,4 +372,21 @@ def test_tampered_clicks_are_ignored(acting_as, fire, board, click):
     ref = {"id": board.id, "mode": "view"}
     with acting_as("viewer"), pytest.raises(PreventUpdate):
         fire(ids.DB_CLICK, "data", click)
-        update_filters(None, 0, [], click, None, None, None, [], DOCUMENT["widgets"], ref)
+        update_filters(None, 0, [], click, None, None, None, [], [], DOCUMENT["widgets"], ref)
+
+
+def test_the_view_arrives_drawn_and_redraws_only_when_asked(acting_as, clock, fire, board, app):
+    with acting_as("viewer"), app.server.test_request_context(headers={"Cookie": "pb_theme=dark"}):
+        page = view_layout(dashboard_id=str(board.id))
+    bodies = {node.id["w"]: node for node in nodes(page)
+              if isinstance(getattr(node, "id", None), dict) and node.id.get("type") == ids.WV_BODY}
+    assert set(bodies) == {"kpi", "trend", "regions", "note"}
+    regions = bodies["regions"].children
+    assert regions.figure.data[0].type == "bar"
+    assert regions.figure.layout.font.color == "#e2e8f0"  # the dark theme, from the cookie
+    cross = [{"source": "regions", "field": "region", "values": ["EMEA"]}]
+    fire({"type": ids.WV_SPEC, "w": "trend"}, "data", {"id": "trend"})
+    with acting_as("viewer"):
+        body, _, _ = render_view_widget({"id": "trend"}, None, cross, "light", None, None,
+                                        {"id": board.id, "mode": "view"})
+    assert [trace.name for trace in body.figure.data] == ["EMEA"]

@@ -7,6 +7,7 @@ import datetime as dt
 
 import pytest
 
+from charts.theme import DARK_GRID
 from charts.widgets import NotAFigure, build_figure, table_grid
 from context import EXTENSION
 from data.dashboard_edit import DEFAULT_WIDGETS
@@ -49,7 +50,8 @@ def test_each_widget_type_draws_its_kind_of_chart_with_data(draw, kind):
 
 def test_the_dark_theme_reaches_every_figure(draw):
     _, figure = draw("bar", theme="dark")
-    assert figure.layout.font.color == "#e2e8f0" and figure.layout.template.layout.paper_bgcolor
+    assert figure.layout.font.color == "#e2e8f0"
+    assert figure.layout.template.layout.xaxis.linecolor == DARK_GRID
 
 
 def test_bars_and_slices_carry_the_value_a_click_filters_by(draw):
