@@ -39,11 +39,6 @@ GONE_TEXT = ("This dashboard was deleted, or you may no longer edit it, since yo
 MAX_ADDS_AT_ONCE = 5  # a forged click count adds no more than this
 
 
-def editable(ref):
-    """The dashboard record if the signed-in user may edit the one `ref` names, else None."""
-    return dashboard_for(ref, need="edit")
-
-
 def _alert(message, color="danger"):
     return dbc.Alert(message, color=color, dismissable=True, duration=None if color == "danger" else 4000,
                      className="mt-2")
@@ -155,7 +150,7 @@ def edit_document(layout, adds, _removes, draft, title, compact, _undo, _redo, f
                   _restores, document, undo, redo, base_version, ref, selected, palette_seen):
     """Apply one edit to the working document; everything shown follows from the result."""
     trigger = ctx.triggered_id
-    record = editable(ref)
+    record = dashboard_for(ref, need="edit")
     if record is None or trigger is None:
         raise PreventUpdate
     spec_outputs = ctx.outputs_list[11]
@@ -344,7 +339,7 @@ def save_as_copy(clicks, document, ref):
 )
 def show_history(clicks, base_version, ref):
     """Every saved version, newest first, to preview in the canvas or restore."""
-    if not clicks or editable(ref) is None:
+    if not clicks or dashboard_for(ref, need="edit") is None:
         raise PreventUpdate
     with database().session() as session:
         versions = list_versions(session, current_account(), ref.get("id"))

@@ -143,10 +143,6 @@ def update_filters(time_value, _apply, _removes, click, field, values, filters_d
             clear_values, time_out)
 
 
-def _label(field: str, spec: DashboardSpec) -> str:
-    return next((item["label"] for item in filter_fields(spec) if item["value"] == field), field)
-
-
 def _values(values) -> str:
     shown = [format_value(v, "decimal") if isinstance(v, float) else str(v) for v in list(values)[:3]]
     more = len(values) - len(shown)
@@ -165,16 +161,17 @@ def render_chips(filters_data, cross_data, ref):
     if spec is None:
         return []
     filters = filters_from_json(filters_data, spec.filters)
+    labels = {item["value"]: item["label"] for item in filter_fields(spec)}
     chips = []
     if filters.time_range is not None:
         label = RELATIVE_RANGES.get(filters.time_range.relative) or \
             f"{filters.time_range.start} to {filters.time_range.end}"
         chips.append(chip(label, "time", "time_range"))
     for field, values in filters.dimensions().items():
-        chips.append(chip(f"{_label(field, spec)}: {_values(values)}", "dim", field))
+        chips.append(chip(f"{labels.get(field, field)}: {_values(values)}", "dim", field))
     titles = {widget.id: widget.title or widget.type for widget in spec.widgets}
     for item in CrossFilter.all_from_json(cross_data):
-        chips.append(chip(f"{_label(item.field, spec)}: {_values(item.values)} · from "
+        chips.append(chip(f"{labels.get(item.field, item.field)}: {_values(item.values)} · from "
                           f"{titles.get(item.source, 'a chart')}", "cross", f"{item.source}:{item.field}",
                           "pb-chip-cross"))
     return chips

@@ -21,7 +21,7 @@ from pydantic import ValidationError
 from callbacks.dashboard_access import dashboard_for
 from charts.widgets import PATCHABLE, series_points
 from components import ids
-from components.widgets import error_body, graph_body, table_body, text_body
+from components.widgets import EDIT_IDS, VIEW_IDS, error_body, graph_body, table_body, text_body
 from context import database
 from context import now as clock_now
 from data.dashboard_records import DashboardRecord
@@ -139,40 +139,35 @@ def _ticked(interval_type: str) -> bool:
     return isinstance(ctx.triggered_id, dict) and ctx.triggered_id.get("type") == interval_type
 
 
-@dash.callback(
-    Output({"type": ids.W_BODY, "w": MATCH}, "children"),
-    Output({"type": ids.W_STATE, "w": MATCH}, "data"),
-    Output({"type": ids.W_NOTE, "w": MATCH}, "children"),
-    Input({"type": ids.W_SPEC, "w": MATCH}, "data"),
-    Input(ids.DB_FILTERS, "data"),
-    Input(ids.DB_CROSS, "data"),
-    Input(ids.THEME_STORE, "data"),
-    Input({"type": ids.W_INTERVAL, "w": MATCH}, "n_intervals"),
-    State({"type": ids.W_STATE, "w": MATCH}, "data"),
-    State(ids.DB_REF, "data"),
-)
-def render_widget(spec_data, filters_data, cross_data, theme, _ticks, state, ref):
-    """A builder card: drawn as it mounts, again as its draft or the filters change."""
-    return render(spec_data, filters_data, cross_data, theme, _ticked(ids.W_INTERVAL), state, ref)
+def _render_callback(names: dict[str, str], draw_on_mount: bool, doc: str):
+    """Register the draw-and-refresh callback for one kind of card (their ids differ)."""
+
+    def render_card(spec_data, filters_data, cross_data, theme, _ticks, state, ref):
+        return render(spec_data, filters_data, cross_data, theme, _ticked(names["interval"]), state, ref)
+
+    render_card.__doc__ = doc
+    return dash.callback(
+        Output({"type": names["body"], "w": MATCH}, "children"),
+        Output({"type": names["state"], "w": MATCH}, "data"),
+        Output({"type": names["note"], "w": MATCH}, "children"),
+        Input({"type": names["spec"], "w": MATCH}, "data"),
+        Input(ids.DB_FILTERS, "data"),
+        Input(ids.DB_CROSS, "data"),
+        Input(ids.THEME_STORE, "data"),
+        Input({"type": names["interval"], "w": MATCH}, "n_intervals"),
+        State({"type": names["state"], "w": MATCH}, "data"),
+        State(ids.DB_REF, "data"),
+        prevent_initial_call=not draw_on_mount,
+    )(render_card)
 
 
-@dash.callback(
-    Output({"type": ids.WV_BODY, "w": MATCH}, "children"),
-    Output({"type": ids.WV_STATE, "w": MATCH}, "data"),
-    Output({"type": ids.WV_NOTE, "w": MATCH}, "children"),
-    Input({"type": ids.WV_SPEC, "w": MATCH}, "data"),
-    Input(ids.DB_FILTERS, "data"),
-    Input(ids.DB_CROSS, "data"),
-    Input(ids.THEME_STORE, "data"),
-    Input({"type": ids.WV_INTERVAL, "w": MATCH}, "n_intervals"),
-    State({"type": ids.WV_STATE, "w": MATCH}, "data"),
-    State(ids.DB_REF, "data"),
-    prevent_initial_call=True,
-)
-def render_view_widget(spec_data, filters_data, cross_data, theme, _ticks, state, ref):
-    """A view card: it arrives drawn with the page (`first_paint`), so it is drawn again only
-    when the filters, the theme or its refresh tick ask."""
-    return render(spec_data, filters_data, cross_data, theme, _ticked(ids.WV_INTERVAL), state, ref)
+render_widget = _render_callback(
+    EDIT_IDS, draw_on_mount=True,
+    doc="A builder card: drawn as it mounts, again as its draft or the filters change.")
+render_view_widget = _render_callback(
+    VIEW_IDS, draw_on_mount=False,
+    doc="A view card: it arrives drawn with the page (`first_paint`), so it is drawn again only "
+        "when the filters, the theme or its refresh tick ask.")
 
 
 def first_paint(record: DashboardRecord, theme: str) -> dict[str, tuple]:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-import types
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -302,45 +301,43 @@ def layout_problems(spec: DashboardSpec) -> list[str]:
 
 
 def widget_field_problems(widget: WidgetSpec) -> list[str]:
-    """The fields one widget names that its dataset does not declare."""
-    return field_problems(types.SimpleNamespace(widgets=[widget]))
-
-
-def field_problems(spec: DashboardSpec) -> list[str]:
-    """Datasets, measures, aggregations, dimensions and filter fields the datasets don't declare."""
-    problems = []
-    for widget in spec.widgets:
-        if widget.dataset is None:
-            continue
-        where = f"widget {widget.id!r}"
+    """The dataset, measures, aggregations, dimensions and filter fields one widget names that
+    its dataset does not declare (none for text widgets)."""
+    if widget.dataset is None:
+        return []
+    where = f"widget {widget.id!r}"
+    try:
+        dataset = get_dataset(widget.dataset)
+    except UnknownField as error:
+        return [f"{where}: {error}"]
+    problems, names = [], []
+    for ref in widget.measures:
+        name = ref if isinstance(ref, str) else ref.name
         try:
-            dataset = get_dataset(widget.dataset)
+            measure = dataset.measure(name)
         except UnknownField as error:
             problems.append(f"{where}: {error}")
             continue
-        names = []
-        for ref in widget.measures:
-            name = ref if isinstance(ref, str) else ref.name
-            try:
-                measure = dataset.measure(name)
-            except UnknownField as error:
-                problems.append(f"{where}: {error}")
-                continue
-            if isinstance(ref, MeasureRef) and ref.aggregation not in measure.aggregations:
-                allowed = ", ".join(measure.aggregations) or "none"
-                problems.append(f"{where}: {measure.label} cannot be aggregated by {ref.aggregation} "
-                                f"(allowed: {allowed})")
-            names.append(measure_name(ref))
-        for field in list(widget.dimensions) + [item.field for item in widget.filters]:
-            try:
-                dataset.dimension(field)
-            except UnknownField as error:
-                problems.append(f"{where}: {error}")
-        if widget.sort is not None:
-            sortable = set(names) | set(widget.dimensions) | ({"bucket"} if widget.time_grain else set())
-            if widget.sort.field not in sortable:
-                problems.append(f"{where}: cannot sort by {widget.sort.field!r}, which it does not show")
+        if isinstance(ref, MeasureRef) and ref.aggregation not in measure.aggregations:
+            allowed = ", ".join(measure.aggregations) or "none"
+            problems.append(f"{where}: {measure.label} cannot be aggregated by {ref.aggregation} "
+                            f"(allowed: {allowed})")
+        names.append(measure_name(ref))
+    for field in list(widget.dimensions) + [item.field for item in widget.filters]:
+        try:
+            dataset.dimension(field)
+        except UnknownField as error:
+            problems.append(f"{where}: {error}")
+    if widget.sort is not None:
+        sortable = set(names) | set(widget.dimensions) | ({"bucket"} if widget.time_grain else set())
+        if widget.sort.field not in sortable:
+            problems.append(f"{where}: cannot sort by {widget.sort.field!r}, which it does not show")
     return problems
+
+
+def field_problems(spec: DashboardSpec) -> list[str]:
+    """Every widget's fields its dataset does not declare."""
+    return [problem for widget in spec.widgets for problem in widget_field_problems(widget)]
 
 
 # -- loading and saving -----------------------------------------------------------------------

@@ -205,7 +205,7 @@ def load_widget(engine: Engine, cache: ResultCache, widget: WidgetSpec, time_ran
     """Run a widget's query (cached by data version); raises `QueryError` or `UnknownField`."""
     spec, window = widget_query(widget, time_range, dashboard_dimensions, cross_filters, now)
     dataset = get_dataset(widget.dataset)
-    version = data_version(engine, dataset) if dataset.id_column else 0
+    version = _version(engine, dataset)
     measures = tuple(dataset.measure(name) for name in spec.measures)
     dimensions = tuple(dataset.dimension(name) for name in spec.dimensions)
     common = {"widget": widget, "measures": measures, "dimensions": dimensions, "range": window,
@@ -267,7 +267,7 @@ def load_widget_tail(engine: Engine, widget: WidgetSpec, time_range: TimeRange |
     limited to the `series` already drawn: what a live refresh patches onto its figure."""
     spec, window = widget_query(widget, time_range, dashboard_dimensions, cross_filters, now)
     dataset = get_dataset(widget.dataset)
-    version = data_version(engine, dataset) if dataset.id_column else 0
+    version = _version(engine, dataset)
     filters = spec.filters
     if series is not None and spec.dimensions:
         filters = (*filters, Filter(spec.dimensions[-1], "in", tuple(series)))
@@ -280,7 +280,10 @@ def load_widget_tail(engine: Engine, widget: WidgetSpec, time_range: TimeRange |
 
 def current_version(engine: Engine, widget: WidgetSpec) -> int:
     """The data version a widget's dataset is at (0 for datasets without arrival order)."""
-    dataset = get_dataset(widget.dataset)
+    return _version(engine, get_dataset(widget.dataset))
+
+
+def _version(engine: Engine, dataset: Dataset) -> int:
     return data_version(engine, dataset) if dataset.id_column else 0
 
 
