@@ -7,6 +7,8 @@ from collections.abc import Iterator
 
 from auth.account import Account
 from data import users as user_commands
+from data.dashboard_spec import parse_document
+from data.dashboards import create_dashboard, set_share
 from tests.conftest import PEOPLE
 
 
@@ -46,3 +48,14 @@ def account_of(database, person: str) -> Account:
     """The signed-in account of one of the test people (a key of `PEOPLE`)."""
     with database.session() as session:
         return Account.from_user(user_commands.find_by_email(session, PEOPLE[person][0]))
+
+
+def shared_board(database, document: dict):
+    """A dashboard owned by the analyst, shared for editing with the editor and for viewing with
+    the viewer; the stranger has no access."""
+    owner = account_of(database, "analyst")
+    with database.session() as session:
+        record = create_dashboard(session, owner, parse_document(document))
+        set_share(session, owner, record.id, PEOPLE["editor"][0], "edit")
+        set_share(session, owner, record.id, PEOPLE["viewer"][0], "view")
+    return record

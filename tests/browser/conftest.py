@@ -76,19 +76,24 @@ def page(browser):
     assert problems == [], "the browser console showed errors"
 
 
+def sign_in(tab, server: str, role: str, next_path: str = "/") -> None:
+    """Sign `tab` in through the real form as one of the seeded people, landing on `next_path`."""
+    email, _, password = PEOPLE[role]
+    tab.goto(f"{server}{next_path}")
+    tab.wait_for_url(f"{server}/login**")
+    tab.fill("#email", email)
+    tab.fill("#password", password)
+    tab.click("#sign-in")
+    tab.wait_for_url(f"{server}{next_path}")
+    tab.wait_for_selector(".pb-navbar")
+
+
 @pytest.fixture
 def sign_in_as(page, live_server):
-    """Sign in through the real form as one of the seeded people and land on `next_path`."""
+    """Sign `page` in as `role` on `next_path`."""
 
     def _sign_in(role: str, next_path: str = "/"):
-        email, _, password = PEOPLE[role]
-        page.goto(f"{live_server}{next_path}")
-        page.wait_for_url(f"{live_server}/login**")
-        page.fill("#email", email)
-        page.fill("#password", password)
-        page.click("#sign-in")
-        page.wait_for_url(f"{live_server}{next_path}")
-        page.wait_for_selector(".pb-navbar")
+        sign_in(page, live_server, role, next_path)
 
     return _sign_in
 
@@ -110,14 +115,7 @@ def open_page(browser, live_server):
                if message.type == "error" else None)
         tab.on("pageerror", lambda error: problems.append(f"page error: {error}"))
         if role is not None:
-            email, _, password = PEOPLE[role]
-            tab.goto(f"{live_server}{next_path}")
-            tab.wait_for_url(f"{live_server}/login**")
-            tab.fill("#email", email)
-            tab.fill("#password", password)
-            tab.click("#sign-in")
-            tab.wait_for_url(f"{live_server}{next_path}")
-            tab.wait_for_selector(".pb-navbar")
+            sign_in(tab, live_server, role, next_path)
         return tab
 
     yield _open

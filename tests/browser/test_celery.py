@@ -14,8 +14,8 @@ from werkzeug.serving import make_server
 
 from background import celery_for
 from context import EXTENSION
-from tests.browser.conftest import stop
-from tests.conftest import PEOPLE, SECRET, build_app, service_url
+from tests.browser.conftest import sign_in, stop
+from tests.conftest import SECRET, build_app, service_url
 
 pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parents[2]
@@ -67,12 +67,7 @@ def celery_server(template_db, tmp_path_factory, celery_queue):
 
 
 def test_heavy_panels_are_computed_by_the_celery_worker(page, celery_server):
-    email, _, password = PEOPLE["viewer"]
-    page.goto(f"{celery_server}/login")
-    page.fill("#email", email)
-    page.fill("#password", password)
-    page.click("#sign-in")
-    page.wait_for_url(f"{celery_server}/")
+    sign_in(page, celery_server, "viewer")
     expect(page.locator("#ov-top-customers .ag-row")).to_have_count(10, timeout=60_000)
     expect(page.locator("#ov-top-products .ag-row")).to_have_count(10)
     expect(page.locator("#ov-heavy-status")).to_contain_text("as of")

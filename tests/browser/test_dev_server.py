@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import stop
-from tests.conftest import PEOPLE, SECRET
+from tests.browser.conftest import sign_in, stop
+from tests.conftest import SECRET
 
 pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parents[2]
@@ -64,12 +64,7 @@ def dev_server(template_db, tmp_path_factory):
 
 def test_heavy_panels_load_when_served_by_python_app_py(page, dev_server):
     url, log = dev_server
-    email, _, password = PEOPLE["viewer"]
-    page.goto(f"{url}/login")
-    page.fill("#email", email)
-    page.fill("#password", password)
-    page.click("#sign-in")
-    page.wait_for_url(f"{url}/")
+    sign_in(page, url, "viewer")
     expect(page.locator("#ov-top-customers .ag-row")).to_have_count(10, timeout=60_000)
     expect(page.locator("#ov-heavy-status")).to_contain_text("as of")
     assert "Traceback" not in log.read_text()

@@ -25,13 +25,12 @@ from data.dashboards import (
     publish,
     revoke_public,
     save_dashboard,
-    set_share,
 )
 from data.feed import DemoFeed
 from data.models import Dashboard
 from pages.dashboard_view import layout as view_layout
-from tests.conftest import DEMO_END, PEOPLE
-from tests.helpers import account_of, nodes, text_of
+from tests.conftest import DEMO_END
+from tests.helpers import account_of, nodes, shared_board, text_of
 
 DOCUMENT = {
     "title": "Sales pulse",
@@ -55,14 +54,7 @@ DOCUMENT = {
 
 @pytest.fixture
 def board(database):
-    """A dashboard owned by the analyst, shared for editing with the editor and for viewing with
-    the viewer; the stranger has no access."""
-    with database.session() as session:
-        owner = account_of(database, "analyst")
-        record = create_dashboard(session, owner, parse_document(DOCUMENT))
-        set_share(session, owner, record.id, PEOPLE["editor"][0], "edit")
-        set_share(session, owner, record.id, PEOPLE["viewer"][0], "view")
-    return record
+    return shared_board(database, DOCUMENT)
 
 
 

@@ -16,12 +16,11 @@ from callbacks.gallery import confirm_delete
 from callbacks.sharing import add_share, download_json
 from callbacks.widgets import render_widget
 from components import ids
-from data.dashboard_spec import parse_document
-from data.dashboards import DashboardError, create_dashboard, list_shares, load_dashboard, publish, set_share
+from data.dashboards import DashboardError, list_shares, load_dashboard, publish
 from pages.dashboard_edit import layout as edit_layout
 from pages.dashboard_view import layout as view_layout
 from tests.conftest import PEOPLE
-from tests.helpers import account_of, find_component
+from tests.helpers import account_of, find_component, shared_board
 
 DOCUMENT = {"title": "Quarterly numbers",
             "widgets": [{"id": "w1", "type": "bar", "title": "By region", "dataset": "sales",
@@ -41,12 +40,7 @@ SIGNED_IN = {"owner": "analyst", "editor": "editor", "viewer-shared": "viewer", 
 
 @pytest.fixture
 def board(database):
-    with database.session() as session:
-        owner = account_of(database, "analyst")
-        record = create_dashboard(session, owner, parse_document(DOCUMENT))
-        set_share(session, owner, record.id, PEOPLE["editor"][0], "edit")
-        set_share(session, owner, record.id, PEOPLE["viewer"][0], "view")
-    return record
+    return shared_board(database, DOCUMENT)
 
 
 def _state(database, dashboard_id):
