@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8050
 export HOST PORT
 
-.PHONY: run test migrate seed install install-dev chromium lint format bench-seed bench-live bench-dashboard constraints clean help
+.PHONY: run test migrate seed install install-dev chromium lint format bench-seed bench-live bench-dashboard bench-exports constraints clean help
 
 help:
 	@echo "make run      install, migrate, seed the demo and serve on http://$(HOST):$(PORT)"
@@ -65,6 +65,10 @@ bench-live: install
 # hence install-dev); ARGS="--keep DIR" reuses the seeded file; not in `make test`.
 bench-dashboard: install-dev
 	$(PY) bench/dashboard_load.py $(ARGS)
+
+# Exports: warm PNG, 8-widget PDF and workbook against plotly's cold path, 100k rows to Excel.
+bench-exports: install
+	$(PY) bench/exports.py $(ARGS)
 
 constraints: $(VENV)/.dev-installed
 	{ head -3 constraints.txt; $(VENV)/bin/pip freeze --exclude-editable; } > constraints.tmp && mv constraints.tmp constraints.txt

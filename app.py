@@ -14,6 +14,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import callbacks
+import exports.routes
 import public
 from auth import init_auth
 from auth.account import current_account
@@ -76,6 +77,7 @@ def create_app(config: dict | None = None) -> dash.Dash:
     server.extensions[EXTENSION] = build_services(settings)
     init_auth(server, secure_cookies=settings.cookie_secure, session_days=settings.session_days)
     server.register_blueprint(public.blueprint)
+    server.register_blueprint(exports.routes.blueprint)
     register_commands(server)
 
     app = dash.Dash(

@@ -1,13 +1,15 @@
-"""Command-line tools: `flask --app app users ...`, `... demo ...` and `... dashboards ...`."""
+"""Command-line tools: `flask --app app users ...`, `... demo ...`, `... dashboards ...` and
+`... report ...`."""
 
 from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 
 import click
 from flask import Flask
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from auth.account import Account
 from context import database, settings
@@ -211,7 +213,63 @@ def list_dashboards() -> None:
                    f"{row.updated_at:%Y-%m-%d %H:%M}")
 
 
+@click.command("report")
+@with_appcontext
+@click.argument("dashboard_id", type=int)
+@click.option("--format", "fmt", type=click.Choice(["pdf", "xlsx", "csv", "png"]), default="pdf",
+              show_default=True)
+@click.option("--template", type=click.Choice(["executive", "detailed", "audit"]), default="detailed",
+              show_default=True)
+@click.option("--page-size", type=click.Choice(["A4", "Letter"]), default="A4", show_default=True)
+@click.option("--orientation", type=click.Choice(["portrait", "landscape"]), default="portrait",
+              show_default=True)
+@click.option("--widgets", help="Comma-separated widget ids (default: every widget).")
+@click.option("--range", "relative",
+              help="A relative date range replacing the dashboard's, e.g. last_30_days.")
+@click.option("--from", "start", help="First day of a custom date range (YYYY-MM-DD); needs --to.")
+@click.option("--to", "end", help="Last day of a custom date range (YYYY-MM-DD).")
+@click.option("--as", "as_email",
+              help="Email of the user the report is made as (default: the dashboard's owner).")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, writable=True),
+              help="Where to write the file.")
+def report(dashboard_id: int, fmt: str, template: str, page_size: str, orientation: str,
+           widgets: str | None, relative: str | None, start: str | None, end: str | None,
+           as_email: str | None, output: str) -> None:
+    """Export a dashboard as the Export dialog does: the same file, and the same history entry."""
+    from exports.files import write_atomically
+    from exports.options import ExportOptions
+    from exports.run import ExportFailed, export_dashboard
+
+    time_range = None
+    if relative:
+        time_range = {"relative": relative}
+    elif start or end:
+        time_range = {"start": start, "end": end}
+    try:
+        options = ExportOptions.from_browser({
+            "format": fmt, "template": template, "page_size": page_size, "orientation": orientation,
+            "widgets": [w.strip() for w in widgets.split(",") if w.strip()] if widgets else None,
+            "time_range": time_range})
+        with database().session() as session:
+            if as_email:
+                user = user_commands.find_by_email(session, as_email)
+            else:
+                owner = dashboard_store.load_dashboard(session, COMMAND_LINE_ADMIN, dashboard_id).owner_id
+                user = user_commands.get_user(session, owner)
+            if user is None:
+                raise click.ClickException(f"There is no user with the email {as_email}.")
+            account = Account.from_user(user)
+        result = export_dashboard(account, dashboard_id, options)
+    except (ValueError, ExportFailed, dashboard_store.DashboardError) as error:
+        raise click.ClickException(str(error)) from None
+    target = os.path.abspath(output)
+    write_atomically(Path(target).parent, Path(target).name,
+                     lambda handle: handle.write(result.path.read_bytes()))
+    click.echo(f"Wrote {target} ({result.size:,} bytes; export #{result.job_id}).")
+
+
 def register_commands(server: Flask) -> None:
     server.cli.add_command(users)
     server.cli.add_command(demo)
     server.cli.add_command(dashboards)
+    server.cli.add_command(report)

@@ -49,6 +49,18 @@ class Settings:
     login_failure_window_seconds: int = 60
     session_days: int = 14
     trusted_proxies: int = 0
+    export_retention_days: int = 30  # finished exports older than this are deleted, file and row
+    renderer_folder: Path | None = None  # the render server's socket and lock; default instance/renderer
+
+    @property
+    def exports_path(self) -> Path:
+        """Where finished export files live (written to a temporary name, then renamed)."""
+        return self.instance_path / "exports"
+
+    @property
+    def renderer_path(self) -> Path:
+        """Where this host's render server listens (see exports/renderer.py)."""
+        return self.renderer_folder or self.instance_path / "renderer"
 
     @property
     def production(self) -> bool:
@@ -85,6 +97,8 @@ class Settings:
             "login_failure_window_seconds": int(env.get("LOGIN_FAILURE_WINDOW_SECONDS", "60")),
             "session_days": int(env.get("SESSION_DAYS", "14")),
             "trusted_proxies": int(env.get("TRUSTED_PROXIES", "0")),
+            "export_retention_days": int(env.get("EXPORT_RETENTION_DAYS", "30")),
+            "renderer_folder": Path(env["PULSEBOARD_RENDERER"]) if env.get("PULSEBOARD_RENDERER") else None,
         }
         unknown = set(overrides) - {f.name for f in dataclasses.fields(cls)}
         if unknown:

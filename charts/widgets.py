@@ -28,7 +28,7 @@ def number_format(data: WidgetData, index: int = 0) -> str:
     return data.measures[index].format if chosen == "auto" else chosen
 
 
-def _plain(values) -> list:
+def plain_values(values) -> list:
     """A column as JSON-friendly Python values (NaN becomes None, timestamps datetimes)."""
     out = []
     for value in values:
@@ -47,7 +47,7 @@ def _colours(data: WidgetData) -> list[str]:
     return list(data.widget.options.colors) or PALETTE
 
 
-def _labels(data: WidgetData) -> dict[str, str]:
+def column_labels(data: WidgetData) -> dict[str, str]:
     names = {measure.name: measure.label for measure in data.measures}
     names.update({dimension.name: dimension.label for dimension in data.dimensions})
     names[BUCKET] = "Time"
@@ -96,7 +96,7 @@ def line_figure(data: WidgetData, theme: str, area: bool = False) -> go.Figure:
     traces = []
     for position, (name, _value, rows) in enumerate(_series(data)):
         traces.append(go.Scatter(
-            x=_plain(rows[BUCKET]), y=_plain(rows["_y"]), name=name, mode="lines",
+            x=plain_values(rows[BUCKET]), y=plain_values(rows["_y"]), name=name, mode="lines",
             line={"color": colours[position % len(colours)]},
             stackgroup="one" if area and data.widget.options.stacked else None,
             fill=("tonexty" if position else "tozeroy") if area and not data.widget.options.stacked else None,
@@ -111,13 +111,13 @@ def bar_figure(data: WidgetData, theme: str) -> go.Figure:
     hover = D3_FORMATS[number_format(data)]
     traces = []
     for position, (name, value, rows) in enumerate(_series(data)):
-        categories = _plain(rows[x_name])
+        categories = plain_values(rows[x_name])
         # What a click on this bar filters by: the trace's dimension value, or the bar's category.
         keys = [value] * len(rows) if value is not None else categories
-        values = _plain(rows["_y"])
+        values = plain_values(rows["_y"])
         traces.append(go.Bar(
             x=values if horizontal else categories, y=categories if horizontal else values,
-            orientation="h" if horizontal else "v", name=name, customdata=_plain(keys),
+            orientation="h" if horizontal else "v", name=name, customdata=plain_values(keys),
             marker={"color": colours[position % len(colours)]},
             hovertemplate=f"{name}<br>%{{{'y' if horizontal else 'x'}}}<br>"
                           f"%{{{'x' if horizontal else 'y'}:{hover}}}<extra></extra>"))
@@ -134,10 +134,10 @@ def bar_figure(data: WidgetData, theme: str) -> go.Figure:
 
 def pie_figure(data: WidgetData, theme: str) -> go.Figure:
     dimension, measure = data.dimensions[0].name, data.measures[0].name
-    labels = _plain(data.frame[dimension])
+    labels = plain_values(data.frame[dimension])
     colours = _colours(data)
     figure = go.Figure(go.Pie(
-        labels=labels, values=_plain(data.frame[measure]), customdata=labels, sort=False,
+        labels=labels, values=plain_values(data.frame[measure]), customdata=labels, sort=False,
         hole=0.55 if data.widget.options.donut else 0, textinfo="percent",
         marker={"colors": [colours[index % len(colours)] for index in range(len(labels))]},
         hovertemplate=f"%{{label}}<br>%{{value:{D3_FORMATS[number_format(data)]}}} "
@@ -151,9 +151,10 @@ def pie_figure(data: WidgetData, theme: str) -> go.Figure:
 def scatter_figure(data: WidgetData, theme: str) -> go.Figure:
     x_measure, y_measure = data.measures
     frame = data.frame
-    names = _plain(frame[data.dimensions[0].name]) if data.dimensions else None
+    names = plain_values(frame[data.dimensions[0].name]) if data.dimensions else None
     figure = go.Figure(go.Scatter(
-        x=_plain(frame[x_measure.name]), y=_plain(frame[y_measure.name]), mode="markers", text=names,
+        x=plain_values(frame[x_measure.name]), y=plain_values(frame[y_measure.name]), mode="markers",
+        text=names,
         customdata=names, marker={"color": _colours(data)[0], "size": 9, "opacity": 0.8},
         hovertemplate=(("%{text}<br>" if names else "") + f"{x_measure.label}: "
                        f"%{{x:{D3_FORMATS[x_measure.format]}}}<br>{y_measure.label}: "
@@ -169,10 +170,11 @@ def heatmap_figure(data: WidgetData, theme: str) -> go.Figure:
     axes = ([BUCKET] if data.widget.time_grain else []) + [d.name for d in data.dimensions]
     x_name, y_name = axes[0], axes[1]
     grid = frame.pivot_table(index=y_name, columns=x_name, values=measure, aggfunc="sum")
-    labels = _labels(data)
+    labels = column_labels(data)
     colours = _colours(data)
     figure = go.Figure(go.Heatmap(
-        z=[_plain(row) for row in grid.to_numpy().tolist()], x=_plain(grid.columns), y=_plain(grid.index),
+        z=[plain_values(row) for row in grid.to_numpy().tolist()], x=plain_values(grid.columns),
+        y=plain_values(grid.index),
         colorscale=[[0, "rgba(79,70,229,0.05)"], [1, colours[0]]], hoverongaps=False,
         hovertemplate=f"%{{x}}<br>%{{y}}<br>%{{z:{D3_FORMATS[number_format(data)]}}}<extra></extra>",
         colorbar={"tickformat": D3_FORMATS[number_format(data)]}))
@@ -200,7 +202,8 @@ def kpi_figure(data: WidgetData, theme: str) -> go.Figure:
         domain={"x": [0, 1], "y": [0.42, 1]})
     figure = go.Figure([
         indicator,
-        go.Scatter(x=_plain(series[BUCKET]), y=_plain(series["value"]), mode="lines", fill="tozeroy",
+        go.Scatter(x=plain_values(series[BUCKET]), y=plain_values(series["value"]), mode="lines",
+                   fill="tozeroy",
                    line={"color": colour, "width": 2}, fillcolor="rgba(100,116,139,0.10)",
                    hovertemplate=f"%{{x}}<br>%{{y:{D3_FORMATS[kind]}}}<extra></extra>"),
     ])
@@ -223,7 +226,7 @@ def table_figure(data: WidgetData, theme: str) -> go.Figure:
 
 def table_grid(data: WidgetData) -> tuple[list[dict], list[dict]]:
     """AG Grid column definitions and rows, numbers pre-formatted the measure's way for display."""
-    labels = _labels(data)
+    labels = column_labels(data)
     frame = data.frame
     columns, rows = [], []
     fields = [column for column in frame.columns if column in labels]
@@ -236,7 +239,7 @@ def table_grid(data: WidgetData) -> tuple[list[dict], list[dict]]:
                               valueFormatter={"function": f"d3.format('{pattern}')(params.value)"})
         columns.append(definition)
     for record in frame[fields].to_dict("records"):
-        rows.append({key: _plain([value])[0] for key, value in record.items()})
+        rows.append({key: plain_values([value])[0] for key, value in record.items()})
     for row in rows:
         if BUCKET in row and row[BUCKET] is not None:
             row[BUCKET] = row[BUCKET].isoformat(sep=" ", timespec="minutes")
@@ -265,7 +268,8 @@ def build_figure(data: WidgetData, theme: str = "light") -> go.Figure:
 
 def series_points(data: WidgetData) -> dict[str, tuple[list, list]]:
     """Each trace's (times, values), by trace name, for a time-series widget's live patches."""
-    return {name: (_plain(rows[BUCKET]), _plain(rows["_y"])) for name, _value, rows in _series(data)}
+    return {name: (plain_values(rows[BUCKET]), plain_values(rows["_y"]))
+            for name, _value, rows in _series(data)}
 
 
 PATCHABLE = ("line", "area", "bar")  # with a time grain: new buckets append to the end of traces

@@ -46,6 +46,13 @@ class ResultCache:
         self._cache.set(key, value, expire=self.ttl if ttl is None else ttl, retry=True)
         return value
 
+    def set_flag(self, key: str, ttl: float = 3600) -> None:
+        """Raise a flag other processes can see (for example: "cancel this export")."""
+        self._cache.set(f"flag:{key}", True, expire=ttl, retry=True)
+
+    def has_flag(self, key: str) -> bool:
+        return bool(self._cache.get(f"flag:{key}", default=False, retry=True))
+
     def clear(self) -> None:
         self._cache.clear(retry=True)
 

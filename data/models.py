@@ -112,6 +112,49 @@ class DashboardShare(Base):
     )
 
 
+class ExportJob(Base):
+    """One export a user asked for: what, in which format, how it went, and its file.
+
+    `file_name` is the name the browser downloads; `stored_name` is the file under the exports
+    folder, present only once the export finished (it is written under a temporary name and
+    renamed). `dashboard_id` is None for Overview charts; downloads obey the dashboard's access.
+    """
+
+    __tablename__ = "export_jobs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    dashboard_id: Mapped[int | None] = mapped_column(
+        ForeignKey("dashboards.id", ondelete="SET NULL"), nullable=True, index=True)
+    dashboard_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    subject: Mapped[str] = mapped_column(String(200))
+    scope: Mapped[str] = mapped_column(String(16))  # "chart" or "dashboard"
+    format: Mapped[str] = mapped_column(String(8))
+    template: Mapped[str] = mapped_column(String(16))
+    options: Mapped[str] = mapped_column(Text, default="{}")
+    status: Mapped[str] = mapped_column(String(16), default="running")
+    error: Mapped[str | None] = mapped_column(String(1000), nullable=True)
+    file_name: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    stored_name: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    size_bytes: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+
+
+class ExportPreset(Base):
+    """A user's export choices: the last ones used (`name` None) or a named preset."""
+
+    __tablename__ = "export_presets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(80))  # "" holds the last choices
+    options: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+    __table_args__ = (UniqueConstraint("user_id", "name", name="uq_export_presets_user_name"),)
+
+
 class Customer(Base):
     __tablename__ = "customers"
 

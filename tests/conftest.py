@@ -57,6 +57,23 @@ def service_url(variable: str, what: str) -> str:
     return url
 
 
+@pytest.fixture(scope="session", autouse=True)
+def render_server(tmp_path_factory):
+    """One render server (one Chromium) for the whole session, shared by every test app and the
+    servers they start, and stopped at the end: a server per test would hold a Chromium each."""
+    from exports import renderer
+
+    folder = tmp_path_factory.mktemp("renderer")
+    previous = os.environ.get("PULSEBOARD_RENDERER")
+    os.environ["PULSEBOARD_RENDERER"] = str(folder)
+    yield folder
+    renderer.stop_server(folder)
+    if previous is None:
+        os.environ.pop("PULSEBOARD_RENDERER", None)
+    else:
+        os.environ["PULSEBOARD_RENDERER"] = previous
+
+
 def seed_users(database: Database) -> None:
     with database.session() as session:
         for key, (email, name, password) in PEOPLE.items():

@@ -29,6 +29,7 @@ ROUTE_CLASSES = {
     "/_dash-component-suites/<string:package_name>/<path:fingerprinted_path>": "protected",
     "/": "protected",
     "/<path:path>": "protected",
+    "/exports/<int:job_id>/download": "protected",
 }
 
 
@@ -38,7 +39,7 @@ def _sample_url(rule) -> str:
         url = re.sub(rf"<(?:[^:<>]+:)?{name}>", "dash/dash-renderer/build/dash_renderer.min.js"
                      if name in ("fingerprinted_path",) else "dash" if name == "package_name"
                      else "css/pulseboard.css" if name == "filename" else "x" * 43 if name == "token"
-                     else "w1" if name == "widget_id" else "dashboards", url)
+                     else "w1" if name == "widget_id" else "1" if name == "job_id" else "dashboards", url)
     return url
 
 

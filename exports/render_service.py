@@ -1,0 +1,489 @@
+"""The render server: one warm Chromium per instance folder, drawing one chart at a time.
+
+`exports.renderer` starts it as `python -m exports.render_service FOLDER` when no server answers;
+callers never import this module. It listens on FOLDER/render.sock (a Unix socket: only this
+user can connect, and each side proves it knows FOLDER/authkey before anything is unpickled), and
+queues every request for the one thread that talks to Kaleido, so requests are serialised by
+construction: Kaleido's sync server gives a concurrent caller another caller's image (Kaleido
+#444).
+
+Kaleido runs on an event loop of ours rather than through `kaleido.start_sync_server()`: that
+server's calls wait without a timeout (a hung render blocks it forever, Kaleido #441), it cannot
+tell that Chromium died, and it cannot be restarted while a call hangs. Here every render has a
+deadline; after a timeout Chromium is restarted, and if Chromium died the render is retried
+once on a fresh one. The page Chromium draws on loads plotly.js from the installed plotly
+package, no MathJax, and refuses every network request, so nothing waits on a CDN (Kaleido #399).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import concurrent.futures
+import contextlib
+import dataclasses
+import datetime as dt
+import fcntl
+import hashlib
+import json
+import logging
+import math
+import os
+import queue
+import signal
+import subprocess
+import sys
+import threading
+import time
+from multiprocessing import AuthenticationError
+from multiprocessing.connection import Connection, Listener
+from pathlib import Path
+
+import plotly
+from choreographer.errors import (
+    BrowserClosedError,
+    BrowserFailedError,
+    ChannelClosedError,
+    ChromeNotFoundError,
+)
+from kaleido import Kaleido, PageGenerator
+
+from exports.renderer import (
+    FORMATS,
+    INSTALL_HINT,
+    MAX_PIXELS,
+    BrowserMissing,
+    RenderError,
+    RenderPaths,
+    ServerOptions,
+    ensure_folder,
+    paths_for,
+)
+
+log = logging.getLogger("pulseboard.render_service")
+PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+# Scripts only from local files (plotly.js and Kaleido's own), images and fonts only inline, and
+# no fetch at all: a remote image or topojson in a figure is refused at once instead of stalling.
+CONTENT_SECURITY_POLICY = ("default-src 'none'; script-src file:; style-src 'unsafe-inline'; "
+                           "img-src data: blob:; font-src data:")
+START_TIMEOUT = 60.0  # a cold Chromium took up to 6.8 s here; leave room for a loaded host
+CLOSE_TIMEOUT = 10.0
+READ_TIMEOUT = 10.0  # a caller sends its request as soon as it connects
+LOCK_TIMEOUT = 30.0  # a previous server may still be closing its Chromium
+SOCKET_CHECK_SECONDS = 10.0
+_BROWSER_GONE = (BrowserClosedError, BrowserFailedError, ChannelClosedError)
+
+
+class OfflinePage(PageGenerator):
+    """Kaleido's page, with the installed plotly.js, no MathJax and a policy refusing the network.
+
+    Without MathJax a LaTeX title such as `$x^2$` is printed as written.
+    """
+
+    header = f"""
+<!DOCTYPE html>
+<html>
+    <head>
+        <meta charset="utf-8">
+        <meta http-equiv="Content-Security-Policy" content="{CONTENT_SECURITY_POLICY}">
+        <style id="head-style"></style>
+        <title>Kaleido-fier</title>
+"""
+
+    def __init__(self) -> None:
+        super().__init__(plotly=PLOTLY_JS.as_uri(), mathjax=False)
+
+
+class _BrowserGone(Exception):
+    """Chromium died during a render."""
+
+
+class WarmBrowser:
+    """One Kaleido (one Chromium, one tab: more tabs are slower on 2 cores) on an event loop in
+    its own thread, with a deadline on every call and a restart when Chromium dies or hangs."""
+
+    def __init__(self) -> None:
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, name="kaleido", daemon=True)
+        self._thread.start()
+        self._kaleido: Kaleido | None = None
+        self.restarts = 0
+
+    @property
+    def pid(self) -> int | None:
+        """The pid of Chromium's launcher, which leads Chromium's process group."""
+        process = getattr(self._kaleido, "subprocess", None)
+        return process.pid if process is not None else None
+
+    def alive(self) -> bool:
+        process = getattr(self._kaleido, "subprocess", None)
+        return process is not None and process.poll() is None
+
+    def start(self) -> None:
+        """Start Chromium and load the page. Raises `BrowserMissing` or `RenderError`."""
+        future = asyncio.run_coroutine_threadsafe(self._open(), self._loop)
+        try:
+            future.result(START_TIMEOUT)
+        except ChromeNotFoundError as error:
+            self.close()
+            where = f" at BROWSER_PATH={os.environ['BROWSER_PATH']}" if os.environ.get("BROWSER_PATH") else ""
+            raise BrowserMissing(f"Chromium was not found{where}, so chart images cannot be drawn. "
+                                 f"{INSTALL_HINT}") from error
+        except BrowserFailedError as error:
+            path = getattr(getattr(self._kaleido, "_browser_impl", None), "path", "Chromium")
+            self.close()
+            raise BrowserMissing(f"{path} exited as soon as it started, so chart images cannot be "
+                                 f"drawn. {INSTALL_HINT}") from error
+        except concurrent.futures.TimeoutError as error:
+            future.cancel()
+            self.close()
+            raise RenderError(f"Chromium did not start within {START_TIMEOUT:g} s.") from error
+
+    async def _open(self) -> None:
+        self._kaleido = Kaleido(n=1, timeout=None, page_generator=OfflinePage())
+        await self._kaleido.open()
+
+    def render(self, figure: dict, opts: dict, timeout: float) -> bytes:
+        """Draw `figure`; restart Chromium and retry once if it died. Raises `RenderError`."""
+        if not self.alive():
+            log.warning("Chromium is gone: starting a new one")
+            self.restart()
+        try:
+            return self._draw(figure, opts, timeout)
+        except _BrowserGone:
+            log.warning("Chromium died while drawing: starting a new one and drawing again")
+            self.restart()
+        try:
+            return self._draw(figure, opts, timeout)
+        except _BrowserGone as error:
+            raise RenderError("Chromium died twice while drawing this chart.") from error
+
+    def _draw(self, figure: dict, opts: dict, timeout: float) -> bytes:
+        future = asyncio.run_coroutine_threadsafe(self._kaleido.calc_fig(figure, opts=opts), self._loop)
+        try:
+            return future.result(timeout)
+        except concurrent.futures.TimeoutError as error:
+            future.cancel()
+            log.warning("A render took longer than %.3g s: restarting Chromium", timeout)
+            self.restart()
+            raise RenderError(f"Drawing the chart took longer than {timeout:.3g} s.") from error
+        except Exception as error:
+            if isinstance(error, _BROWSER_GONE) or not self.alive():
+                raise _BrowserGone from error
+            raise RenderError(f"Chromium could not draw this chart: {error}") from error
+
+    def restart(self) -> None:
+        self.close()
+        self.restarts += 1
+        self.start()
+
+    def close(self) -> None:
+        """Close Chromium, and kill its whole process group so that no renderer outlives it."""
+        kaleido, self._kaleido = self._kaleido, None
+        if kaleido is None:
+            return
+        future = asyncio.run_coroutine_threadsafe(kaleido.close(), self._loop)
+        try:
+            future.result(CLOSE_TIMEOUT)
+        except Exception as error:  # hung or half-open: the kill below still ends it
+            future.cancel()
+            log.warning("Chromium did not close cleanly (%r): killing it", error)
+        process = getattr(kaleido, "subprocess", None)
+        if process is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)  # Chromium runs in a session of its own
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                process.wait(CLOSE_TIMEOUT)
+
+    def shutdown(self) -> None:
+        self.close()
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(CLOSE_TIMEOUT)
+
+
+@dataclasses.dataclass
+class Request:
+    connection: Connection
+    message: dict
+    received: float  # time.monotonic() when it arrived
+
+
+class RenderServer:
+    """Accepts connections on one thread and answers them, one at a time, on the main thread."""
+
+    def __init__(self, paths: RenderPaths, idle_seconds: float, render_timeout: float) -> None:
+        self.paths = paths
+        self.idle_seconds = idle_seconds
+        self.render_timeout = render_timeout
+        self.browser = WarmBrowser()
+        self.requests: queue.Queue[Request] = queue.Queue()
+        self.stopping = threading.Event()
+        self.renders = 0
+        self.listener: Listener | None = None
+        self.started_at = dt.datetime.now(dt.UTC)
+
+    def run(self, report) -> int:
+        """Listen, start Chromium, say `ready` (or why not) on `report`, then serve until stopped
+        or idle. Returns the exit status."""
+        self.paths.socket.unlink(missing_ok=True)  # a dead server's; we hold the server lock
+        self.listener = Listener(str(self.paths.socket), family="AF_UNIX", backlog=64,
+                                 authkey=ensure_folder(self.paths))
+        os.chmod(self.paths.socket, 0o600)
+        # Listen before Chromium is up, so callers arriving meanwhile queue instead of starting.
+        threading.Thread(target=self._accept, args=(self.listener,), name="accept", daemon=True).start()
+        stop_requests: list[Request] = []
+        try:
+            try:
+                self.browser.start()
+            except RenderError as error:
+                log.error("%s", error)
+                self._refuse_queued(error)  # first, so that the starter finds no socket after this
+                _report(report, {"error": str(error), "kind": _kind(error)})
+                return 1
+            log.info("render server %s started for %s (Chromium %s)", os.getpid(), self.paths.folder,
+                     self.browser.pid)
+            _report(report, {"ready": True, "pid": os.getpid()})
+            self._serve(stop_requests)
+        finally:
+            self._shutdown(stop_requests)
+        return 0
+
+    def _accept(self, listener: Listener) -> None:
+        while not self.stopping.is_set():
+            try:
+                connection = listener.accept()
+            except (AuthenticationError, EOFError, ConnectionError) as error:
+                log.warning("refused a connection: %r", error)
+                continue
+            except OSError:
+                if self.stopping.is_set():
+                    return  # the listener was closed
+                log.exception("cannot accept connections; trying again in a second")
+                time.sleep(1)
+                continue
+            if self.stopping.is_set():
+                connection.close()  # the caller reconnects and starts the next server
+                return
+            try:
+                if not connection.poll(READ_TIMEOUT):
+                    raise TimeoutError("no request")
+                message = connection.recv()
+                if not isinstance(message, dict):
+                    raise TypeError(f"a request is a dict, not {type(message).__name__}")
+            except Exception as error:  # a caller that left or sent garbage: drop it
+                log.warning("dropped a connection: %r", error)
+                connection.close()
+                continue
+            self.requests.put(Request(connection, message, time.monotonic()))
+
+    def _serve(self, stop_requests: list[Request]) -> None:
+        idle_seconds = self.idle_seconds or math.inf  # 0: never stop when idle
+        last_request = time.monotonic()
+        while True:
+            idle_left = last_request + idle_seconds - time.monotonic()
+            if idle_left <= 0:
+                log.info("idle for %g s: stopping", self.idle_seconds)
+                return
+            try:
+                request = self.requests.get(timeout=min(idle_left, SOCKET_CHECK_SECONDS))
+            except queue.Empty:
+                if not self.paths.socket.exists():  # the folder was deleted: no one can reach us
+                    log.info("%s is gone: stopping", self.paths.socket)
+                    return
+                continue
+            if request.message.get("op") == "stop":
+                stop_requests.append(request)
+                return
+            self._answer(request)
+            last_request = time.monotonic()
+
+    def _shutdown(self, stop_requests: list[Request]) -> None:
+        """Stop listening, serve what is already queued, close Chromium, then confirm the stops."""
+        try:
+            self._stop_listening()
+            while True:
+                try:
+                    request = self.requests.get_nowait()
+                except queue.Empty:
+                    break
+                if request.message.get("op") == "stop":
+                    stop_requests.append(request)
+                elif self.browser.alive():
+                    self._answer(request)
+                else:
+                    request.connection.close()  # the caller reconnects and starts a new server
+        finally:
+            self.browser.shutdown()  # whatever happened above, Chromium must not outlive us
+        log.info("render server %s stopped", os.getpid())
+        for request in stop_requests:
+            _send(request.connection, {"ok": True, "stopped": os.getpid()})
+
+    def _stop_listening(self) -> None:
+        """Remove the socket (under the server lock: a successor cannot have bound it yet)."""
+        self.stopping.set()
+        if self.listener is not None:
+            listener, self.listener = self.listener, None
+            with contextlib.suppress(FileNotFoundError):  # someone deleted the folder
+                listener.close()
+
+    def _refuse_queued(self, error: RenderError) -> None:
+        self._stop_listening()
+        while True:
+            try:
+                request = self.requests.get_nowait()
+            except queue.Empty:
+                return
+            _send(request.connection, {"ok": False, "kind": _kind(error), "error": str(error)})
+
+    def _answer(self, request: Request) -> None:
+        try:
+            reply = self._reply(request)
+        except RenderError as error:
+            reply = {"ok": False, "kind": _kind(error), "error": str(error)}
+        except Exception as error:  # a malformed request must not stop the server
+            log.exception("a request failed")
+            reply = {"ok": False, "kind": "failed", "error": f"The render server failed: {error!r}"}
+        if reply is None:
+            request.connection.close()
+        else:
+            _send(request.connection, reply)
+
+    def _reply(self, request: Request) -> dict | None:
+        message = request.message
+        op = message.get("op")
+        if op == "status":
+            return self.status()
+        if op != "render":
+            raise RenderError(f"The render server does not know the request {op!r}.")
+        if request.connection.poll(0):
+            return None  # the caller closed its end: it stopped waiting
+        waited = time.monotonic() - request.received
+        timeout = min(self.render_timeout, float(message.get("timeout", math.inf)) - waited)
+        if timeout <= 0:
+            raise RenderError("The chart waited too long for its turn.")
+        figure_json = message["figure"]
+        figure = json.loads(figure_json)
+        figure.setdefault("data", [])
+        image = self.browser.render(figure, _layout_opts(message), timeout)
+        self.renders += 1
+        return {"ok": True, "image": image,
+                "figure_sha256": hashlib.sha256(figure_json.encode()).hexdigest()}
+
+    def status(self) -> dict:
+        return {"ok": True, "pid": os.getpid(), "browser_pid": self.browser.pid,
+                "renders": self.renders, "restarts": self.browser.restarts,
+                "queued": self.requests.qsize(), "started_at": self.started_at.isoformat(),
+                "idle_seconds": self.idle_seconds, "render_timeout": self.render_timeout}
+
+
+def _layout_opts(message: dict) -> dict:
+    """Kaleido's layout options from a request, checked again here: callers are not trusted to."""
+    fmt, scale = message.get("format"), message.get("scale", 1)
+    if fmt not in FORMATS or not isinstance(scale, int | float) or not 0 < scale <= 10:
+        raise RenderError(f"Unsupported image format or scale: {fmt!r}, {scale!r}.")
+    opts = {"format": fmt, "scale": scale}
+    for name in ("width", "height"):
+        size = message.get(name)
+        if size is not None:
+            if not isinstance(size, int | float) or not 10 <= size * scale <= MAX_PIXELS:
+                raise RenderError(f"Unsupported image {name}: {size!r}.")
+            opts[name] = size
+    return opts
+
+
+def _kind(error: RenderError) -> str:
+    return "no_browser" if isinstance(error, BrowserMissing) else "failed"
+
+
+def _send(connection: Connection, reply: dict) -> None:
+    try:
+        connection.send(reply)
+    except (BrokenPipeError, ConnectionError, EOFError):
+        log.info("a caller left before its answer")
+    finally:
+        connection.close()
+
+
+def _report(stream, message: dict) -> None:
+    """Tell the caller that started us how the start went, then let go of its pipe."""
+    with contextlib.suppress(BrokenPipeError):  # the starter connected already, or gave up
+        stream.write(json.dumps(message) + "\n")
+        stream.flush()
+    with open(os.devnull, "w") as devnull:
+        os.dup2(devnull.fileno(), stream.fileno())
+
+
+def _detach() -> None:
+    """Fork once and let the parent exit, so the server is nobody's child (no zombie, and the
+    starter waits for nothing). Safe here: a fresh interpreter with no thread and no Chromium."""
+    assert threading.active_count() == 1, "fork only before any thread starts"
+    if os.fork() > 0:
+        os._exit(0)
+
+
+def _take_server_lock(paths: RenderPaths) -> bool:
+    """Hold FOLDER/server.lock for the server's life: one server per folder, even if two start.
+
+    Returns False if another server holds it and listens (this one is not needed). Waits while the
+    holder has no socket: it is closing down, or has only just started.
+    """
+    fd = os.open(paths.server_lock, os.O_RDWR | os.O_CREAT, 0o600)
+    deadline = time.monotonic() + LOCK_TIMEOUT
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if paths.socket.exists() or time.monotonic() > deadline:
+                os.close(fd)
+                return False
+            time.sleep(0.05)
+            continue
+        # Never released by hand: the kernel frees it when the process is gone, which is what
+        # `stop_server` waits for.
+        return True
+
+
+def _terminate(signum, frame) -> None:
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    raise SystemExit(0)  # unwinds into the shutdown, which closes Chromium
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("folder", type=Path, help="the renderer folder (socket, key, locks, log)")
+    parser.add_argument("--idle-seconds", type=float, default=ServerOptions.idle_seconds,
+                        help="stop after this long without a request (0: never)")
+    parser.add_argument("--render-timeout", type=float, default=ServerOptions.render_timeout,
+                        help="restart Chromium when one chart takes longer")
+    parser.add_argument("--foreground", action="store_true",
+                        help="stay attached, e.g. as a systemd service (stdout is closed once ready)")
+    args = parser.parse_args(argv)
+    if not args.foreground:
+        _detach()
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr,
+                        format="%(asctime)s %(process)d %(levelname)s %(name)s: %(message)s")
+    log.setLevel(logging.INFO)
+    signal.signal(signal.SIGTERM, _terminate)
+    paths = paths_for(args.folder)
+    ensure_folder(paths)
+    if not _take_server_lock(paths):
+        _report(sys.stdout, {"error": f"Another render server runs for {paths.folder}.", "kind": "failed"})
+        return 1
+    return RenderServer(paths, args.idle_seconds, args.render_timeout).run(sys.stdout)
+
+
+if __name__ == "__main__":
+    exit_status = 1
+    try:
+        exit_status = main()
+    except SystemExit as stop:  # --help, or SIGTERM
+        exit_status = stop.code if isinstance(stop.code, int) else 0
+    except BaseException:
+        log.exception("the render server failed")
+    finally:
+        # Chromium is closed by now. Exit at once rather than wait for a thread a library may
+        # have left behind: the server lock must be released for the next server.
+        logging.shutdown()
+        with contextlib.suppress(OSError, ValueError):
+            sys.stdout.flush()
+        os._exit(exit_status)
