@@ -52,6 +52,20 @@ def services() -> Services:
     return _job_services
 
 
+def carried(function: Callable) -> Callable:
+    """`function`, made to run on another thread with this request's app (a background job's
+    services are process-wide and need nothing)."""
+    if not has_app_context():
+        return function
+    app = current_app._get_current_object()
+
+    def run(*args, **kwargs):
+        with app.app_context():
+            return function(*args, **kwargs)
+
+    return run
+
+
 def cache() -> ResultCache:
     return services().cache
 

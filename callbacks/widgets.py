@@ -13,7 +13,6 @@ import datetime as dt
 import logging
 
 import dash
-import flask
 from dash import MATCH, Input, Output, Patch, State, ctx
 from dash.exceptions import PreventUpdate
 from pydantic import ValidationError
@@ -22,7 +21,7 @@ from callbacks.dashboard_access import dashboard_for
 from charts.widgets import PATCHABLE, series_points
 from components import ids
 from components.widgets import EDIT_IDS, VIEW_IDS, error_body, graph_body, table_body, text_body
-from context import database
+from context import carried, database
 from context import now as clock_now
 from data.dashboard_records import DashboardRecord
 from data.dashboard_spec import DashboardFilters, DashboardSpec, WidgetSpec
@@ -174,12 +173,7 @@ def first_paint(record: DashboardRecord, theme: str) -> dict[str, tuple]:
     """Every widget of a dashboard drawn for the page itself: one response instead of one
     callback per widget. Queries run on a few threads; SQLite and PostgreSQL drivers release
     the GIL while the database works."""
-    app = flask.current_app._get_current_object()
     spec = record.spec
-
-    def one(widget: WidgetSpec) -> tuple:
-        with app.app_context():
-            return draw(Context(spec, widget, spec.filters, []), theme)
-
+    one = carried(lambda widget: draw(Context(spec, widget, spec.filters, []), theme))
     with concurrent.futures.ThreadPoolExecutor(max_workers=FIRST_PAINT_THREADS) as pool:
         return dict(zip([w.id for w in spec.widgets], pool.map(one, spec.widgets), strict=True))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import BinaryIO
 
@@ -20,8 +20,15 @@ from data.dashboard_spec import DashboardFilters
 from data.dashboards import load_dashboard
 from data.export_jobs import expired_jobs, fail_job, finish_job, forget_jobs, start_job, stored_names
 from data.widget_data import CrossFilter
-from exports import csv_files, excel, files, pdf, renderer
-from exports.collect import dashboard_filters_text, dashboard_items, replace_images, with_time_range
+from exports import csv_files, dashboard_png, excel, files, pdf, renderer
+from exports.collect import (
+    dashboard_filters_text,
+    dashboard_items,
+    reading_order,
+    replace_images,
+    stream_items,
+    with_time_range,
+)
 from exports.document import Cancelled, ExportItem, Report
 from exports.names import file_name
 from exports.options import MEDIA_TYPES, ExportOptions
@@ -57,27 +64,30 @@ def _quiet(_done: int, _total: int, _label: str) -> None:
 
 
 def render_images(
-    items: list[ExportItem],
+    items: Iterable[ExportItem],
+    total: int,
     formats: Callable[[ExportItem], tuple[str, ...]],
     progress: Progress,
     cancelled: Callable[[], bool],
     size: Callable[[ExportItem], tuple[int, int]] | None = None,
 ) -> list[ExportItem]:
-    """Each chart's images in the formats the file needs, one at a time through the renderer."""
-    charts = [item for item in items if item.has_chart and formats(item)]
-    done = {}
-    for position, item in enumerate(charts):
+    """Each item with the images its file needs, one at a time through the renderer, as the
+    items arrive (the next one loads while this one renders)."""
+    done = []
+    for position, item in enumerate(items):
         if cancelled():
             raise Cancelled()
-        progress(position, len(charts), f"Rendering {position + 1} of {len(charts)}: {item.title}")
+        progress(position, total, f"Rendering {position + 1} of {total}: {item.title}")
+        wanted = formats(item) if item.has_chart else ()
         width, height = size(item) if size else CHART_SIZE
-        done[item.id] = {
+        images = {
             fmt: renderer.render(
                 item.figure, fmt, width=width, height=height, scale=IMAGE_SCALE if fmt == "png" else 1
             )
-            for fmt in formats(item)
+            for fmt in wanted
         }
-    return [replace_images(item, done[item.id]) if item.id in done else item for item in items]
+        done.append(replace_images(item, images) if images else item)
+    return done
 
 
 def _writer(report: Report, fmt: str) -> Callable[[BinaryIO], None]:
@@ -94,8 +104,7 @@ def _image_formats(report: Report, fmt: str) -> Callable[[ExportItem], tuple[str
     """Which pictures each item needs: the one the PDF's template draws (vector or PNG), the
     PNG a workbook embeds next to its native chart, or none."""
     if fmt == "pdf":
-        needed = pdf.needs_images(report)
-        return lambda item: (needed[item.id],) if item.id in needed else ()
+        return lambda item: tuple(pdf.needs_images(dataclasses.replace(report, items=(item,))).values())
     if fmt == "xlsx":
         return lambda item: ("png",) if item.kind not in ("table", "text") else ()
     return lambda item: ()
@@ -171,12 +180,12 @@ def export_dashboard(
     def work() -> ExportResult:
         spec = record.spec if filters is None else record.spec.model_copy(update={"filters": filters})
         spec = with_time_range(spec, options.time_range)
-        items = dashboard_items(spec, options.widgets, list(cross_filters), theme, now(), progress=progress)
-        if not items:
+        widgets = reading_order(spec, options.widgets)
+        if not widgets:
             raise ExportFailed("None of the chosen widgets is on this dashboard any more.")
         report = Report(
             record.title,
-            tuple(items),
+            (),
             options.template,
             account.display_name,
             now(),
@@ -187,12 +196,17 @@ def export_dashboard(
             f"Dashboard {record.id}, version {record.version}",
         )
         if options.format == "png":
-            from exports import dashboard_png
-
+            items = dashboard_items(
+                spec, options.widgets, list(cross_filters), theme, now(), progress=progress
+            )
+            report = dataclasses.replace(report, items=tuple(items))
             writer = dashboard_png.writer(report, spec.layout, progress, cancelled)
         else:
-            rendered = render_images(list(items), _image_formats(report, options.format), progress, cancelled)
-            report = dataclasses.replace(report, items=tuple(rendered))
+            stream = stream_items(spec, widgets, list(cross_filters), theme, now())
+            items = render_images(
+                stream, len(widgets), _image_formats(report, options.format), progress, cancelled
+            )
+            report = dataclasses.replace(report, items=tuple(items))
             writer = _writer(report, options.format)
         if cancelled():
             raise Cancelled()
@@ -254,7 +268,7 @@ def export_chart(
                 raise ExportFailed(f"{item.title} has no data table to save as CSV.")
             return store(job_id, item.title, "csv", lambda handle: csv_files.write_csv(item.table, handle))
         rendered = render_images(
-            [item], _image_formats(report, fmt), _quiet, _never, lambda _item: (width, height)
+            [item], 1, _image_formats(report, fmt), _quiet, _never, lambda _item: (width, height)
         )
         report = dataclasses.replace(report, items=tuple(rendered))
         return store(job_id, item.title, fmt, _writer(report, fmt))
