@@ -16,7 +16,8 @@ from dash import _callback
 
 FEATURES = ("callbacks.theme", "callbacks.admin", "callbacks.account", "callbacks.overview",
             "callbacks.gallery", "callbacks.sharing", "callbacks.widgets", "callbacks.dashboard_filters",
-            "callbacks.builder", "callbacks.editor")
+            "callbacks.builder", "callbacks.editor", "callbacks.chart_exports", "callbacks.export_dialog",
+            "callbacks.reports")
 _registered: tuple[dict, list, list] | None = None
 
 

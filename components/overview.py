@@ -7,6 +7,7 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from components import ids
+from components.exports import export_menu, export_receiver
 
 RATES = [("Every 2 s", 2_000), ("Every 5 s", 5_000), ("Every 30 s", 30_000),
          ("Every minute", 60_000), ("Off", 0)]
@@ -78,16 +79,20 @@ def kpi_card(name: str, label: str) -> dbc.Col:
     )
 
 
-def graph_card(title: str, subtitle: str, graph_id: str, height: int = 260, extra=None) -> html.Div:
+def graph_card(title: str, subtitle: str, graph_id: str, height: int = 260, extra=None,
+               export: str | None = None) -> html.Div:
+    """A chart card; `export` names the chart for its export menu (see `exports.overview`)."""
     return html.Div(
         [
             html.Div([html.H2(title, className="pb-card-title mb-0"),
-                      html.Span(subtitle, className="small text-body-secondary")],
+                      html.Div([html.Span(subtitle, className="small text-body-secondary"),
+                                export_menu("overview", export) if export else None],
+                               className="d-flex align-items-center gap-1")],
                      className="d-flex justify-content-between align-items-baseline mb-2"),
             extra,
             dcc.Graph(id=graph_id, config=GRAPH_CONFIG, style={"height": f"{height}px"}),
         ],
-        className="pb-card h-100",
+        className="pb-card h-100", **({"data-export": export} if export else {}),
     )
 
 
@@ -140,7 +145,8 @@ def heavy_panels() -> html.Div:
                 [
                     dbc.Col(graph_card("Forecast versus actual", "by month · > 20 % off plan in red",
                                        ids.OV_FORECAST, 300,
-                                       html.Div(id=ids.OV_FORECAST_NOTE, className="small")), lg=12),
+                                       html.Div(id=ids.OV_FORECAST_NOTE, className="small"),
+                                       export="forecast"), lg=12),
                     dbc.Col(html.Div([html.H2("Top 10 customers", className="pb-card-title"),
                                       top_table(ids.OV_TOP_CUSTOMERS, "Customer")],
                                      className="pb-card h-100"), lg=6),
@@ -171,11 +177,14 @@ def overview_body(filters: dict, options: dict, periods: dict, kpis: list[tuple[
         dbc.Row([kpi_card(name, label) for name, label in kpis], className="g-3 mb-3"),
         dbc.Row(
             [
-                dbc.Col(graph_card("Revenue per minute", "last hour, live", ids.OV_STREAM), lg=8),
-                dbc.Col(graph_card("Category mix", "share of revenue", ids.OV_MIX), lg=4),
-                dbc.Col(graph_card("Revenue by region", "over the period", ids.OV_REGIONS), lg=12),
+                dbc.Col(graph_card("Revenue per minute", "last hour, live", ids.OV_STREAM,
+                                   export="stream"), lg=8),
+                dbc.Col(graph_card("Category mix", "share of revenue", ids.OV_MIX, export="mix"), lg=4),
+                dbc.Col(graph_card("Revenue by region", "over the period", ids.OV_REGIONS,
+                                   export="regions"), lg=12),
             ],
             className="g-3",
         ),
         heavy_panels(),
+        export_receiver("overview"),
     ]

@@ -7,6 +7,7 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from components import ids
+from components.exports import TABLE_FORMATS, export_menu
 from components.markdown import markdown_components
 from data.dashboard_spec import WidgetSpec
 
@@ -48,6 +49,10 @@ def widget_card(widget: WidgetSpec, editable: bool, drawn: tuple | None = None) 
             html.Button(html.I(className="bi bi-x-lg"), id={"type": ids.W_REMOVE, "w": widget.id},
                         className="pb-widget-action", title="Remove this widget", n_clicks=0),
         ], className="pb-widget-actions")
+    elif widget.type != "text":
+        menu = export_menu("dashboard", widget.id, TABLE_FORMATS) if widget.type == "table" else \
+            export_menu("dashboard", widget.id)
+        actions = html.Div(menu, className="pb-widget-actions")
     head_class = "pb-widget-head" + (" pb-widget-handle" if editable else "")
     title = widget.title or ("" if widget.type in ("text", "kpi") else TYPE_LABELS[widget.type])
     return html.Div(
@@ -67,7 +72,7 @@ def widget_card(widget: WidgetSpec, editable: bool, drawn: tuple | None = None) 
                          disabled=widget.refresh_seconds == 0),
         ],
         id=grid_id(widget.id), className=f"pb-card pb-widget pb-widget--{widget.type}",
-        **{"data-widget": widget.id},
+        **{"data-widget": widget.id, "data-export": widget.id},
     )
 
 

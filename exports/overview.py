@@ -17,7 +17,7 @@ CHARTS = {
     "stream": "Revenue per minute",
     "regions": "Revenue by region",
     "mix": "Category mix",
-    "forecast": "Forecast vs actual",
+    "forecast": "Forecast versus actual",
 }
 KINDS = {"stream": "bar", "regions": "line", "mix": "pie", "forecast": "bar"}  # for native Excel charts
 

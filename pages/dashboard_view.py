@@ -4,10 +4,14 @@ import flask
 from auth.account import current_account
 from callbacks.widgets import first_paint
 from components.dashboard_page import action_button, not_found, view_page
+from components.exports import export_button, export_dialog, export_receiver
 from components.sharing import download_json_button, share_button, share_modal
 from context import database
 from data.dashboards import DashboardError, load_dashboard
+from data.export_jobs import last_choices
 from data.widget_data import filter_fields
+from exports.collect import reading_order
+from exports.options import ExportOptions
 
 dash.register_page(__name__, path_template="/dashboards/<dashboard_id>", name="Dashboard",
                    title="Dashboard · Pulseboard")
@@ -25,7 +29,16 @@ def layout(dashboard_id=None, **_query):
                                      id="db-edit-link", color="primary", outline=False))
     if record.allows("manage"):
         actions.append(share_button())
+    actions.append(export_button())
     actions.append(download_json_button())
     theme = "dark" if flask.request.cookies.get("pb_theme") == "dark" else "light"
     drawn = first_paint(record, theme)
-    return [*view_page(record, filter_fields(record.spec), actions, drawn), share_modal()]
+    widgets = [(w.id, w.title or w.type.capitalize()) for w in reading_order(record.spec)]
+    with database().session() as session:
+        last = last_choices(session, current_account())
+    try:
+        choices = ExportOptions.model_validate(last or {})
+    except ValueError:  # saved by an older version with choices that no longer exist
+        choices = None
+    return [*view_page(record, filter_fields(record.spec), actions, drawn), share_modal(),
+            export_dialog(widgets, choices), export_receiver("dashboard")]

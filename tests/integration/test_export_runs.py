@@ -1,0 +1,297 @@
+"""Exports from start to finish on a real database, the real renderer and real files: the
+dialog's dashboard exports, one-click chart exports, the history and who may download from it,
+presets, cancel and crash handling, and the `flask report` command."""
+
+from __future__ import annotations
+
+import base64
+import io
+import zipfile
+
+import openpyxl
+import pytest
+from PIL import Image
+from pypdf import PdfReader
+
+from callbacks.chart_exports import export_overview_chart, export_widget
+from callbacks.export_dialog import cancel_key, choices_to_options
+from components.exports import options_to_choices
+from context import EXTENSION
+from data.dashboards import set_share
+from data.export_jobs import (
+    ExportNotFound,
+    delete_job,
+    get_job,
+    last_choices,
+    list_jobs,
+    presets,
+    remember,
+)
+from exports import excel
+from exports.document import Cancelled
+from exports.options import ExportOptions
+from exports.run import ExportFailed, export_chart, export_dashboard
+from tests.conftest import PEOPLE
+from tests.helpers import account_of, shared_board
+
+DOCUMENT = {
+    "title": "Sales pulse",
+    "filters": {"time_range": {"relative": "last_30_days"}},
+    "widgets": [
+        {"id": "kpi", "type": "kpi", "title": "Revenue", "dataset": "sales", "measures": ["revenue"]},
+        {
+            "id": "trend",
+            "type": "line",
+            "title": "Revenue by day",
+            "dataset": "sales",
+            "measures": ["revenue"],
+            "dimensions": ["region"],
+            "time_grain": "day",
+        },
+        {
+            "id": "regions",
+            "type": "bar",
+            "title": "By region",
+            "dataset": "sales",
+            "measures": ["revenue"],
+            "dimensions": ["region"],
+        },
+        {
+            "id": "top",
+            "type": "table",
+            "title": "Top products",
+            "dataset": "sales",
+            "measures": ["revenue", "units"],
+            "dimensions": ["product"],
+            "limit": 20,
+        },
+        {"id": "note", "type": "text", "options": {"markdown": "Numbers are **net of returns**."}},
+    ],
+    "layout": [
+        {"i": "kpi", "x": 0, "y": 0, "w": 3, "h": 3},
+        {"i": "trend", "x": 3, "y": 0, "w": 9, "h": 4},
+        {"i": "regions", "x": 0, "y": 4, "w": 6, "h": 4},
+        {"i": "top", "x": 6, "y": 4, "w": 6, "h": 4},
+        {"i": "note", "x": 0, "y": 8, "w": 12, "h": 2},
+    ],
+}
+
+
+@pytest.fixture
+def board(database):
+    return shared_board(database, DOCUMENT)
+
+
+@pytest.fixture
+def services(app, clock):
+    with app.server.app_context():
+        yield app.server.extensions[EXTENSION]
+
+
+def test_a_pdf_report_holds_every_widget_and_is_recorded_in_the_history(services, database, board):
+    viewer = account_of(database, "viewer")
+    steps = []
+    result = export_dashboard(
+        viewer,
+        board.id,
+        ExportOptions(format="pdf", template="detailed"),
+        progress=lambda done, total, label: steps.append(label),
+    )
+    reader = PdfReader(result.path)
+    text = "\n".join(page.extract_text() for page in reader.pages)
+    assert "Sales pulse" in text and "Time range: Last 30 days" in text
+    assert {item.title for item in reader.outline if hasattr(item, "title")} >= {
+        "Revenue",
+        "Revenue by day",
+        "By region",
+        "Top products",
+    }
+    assert any(label.startswith("Rendering 1 of") for label in steps)
+    with database.session() as session:
+        job = get_job(session, viewer, result.job_id)
+    assert job.status == "done" and job.size_bytes == result.path.stat().st_size
+    assert job.file_name.startswith("Sales pulse") and job.file_name.endswith(".pdf")
+
+
+def test_an_excel_workbook_and_a_csv_zip_hold_the_widgets_data(services, database, board):
+    analyst = account_of(database, "analyst")
+    workbook = export_dashboard(analyst, board.id, ExportOptions(format="xlsx", widgets=["regions", "top"]))
+    book = openpyxl.load_workbook(workbook.path)
+    assert book.sheetnames[0] == "Summary" and len(book.sheetnames) == 3
+    archive = zipfile.ZipFile(export_dashboard(analyst, board.id, ExportOptions(format="csv")).path)
+    assert len([name for name in archive.namelist() if name.endswith(".csv")]) == 4
+
+
+def test_a_whole_dashboard_png_is_one_picture_of_the_grid(services, database, board):
+    result = export_dashboard(account_of(database, "analyst"), board.id, ExportOptions(format="png"))
+    with Image.open(result.path) as picture:
+        assert picture.format == "PNG" and picture.width >= 2000 and picture.height > picture.width / 2
+
+
+def test_the_dialog_date_range_replaces_the_dashboards(services, database, board):
+    options = choices_to_options(
+        "csv", "detailed", "A4", "portrait", ["regions"], "custom", "2026-11-01", "2026-11-03"
+    )
+    result = export_dashboard(account_of(database, "analyst"), board.id, options)
+    member = zipfile.ZipFile(result.path).namelist()[0]
+    text = zipfile.ZipFile(result.path).read(member).decode("utf-8-sig")
+    assert text.count("\n") >= 2  # a header and rows
+    assert options_to_choices(options, ["regions", "kpi"])[5:] == ["custom", "2026-11-01", "2026-11-03"]
+
+
+def test_a_user_without_access_gets_nothing_and_no_history(services, database, board):
+    stranger = account_of(database, "stranger")
+    with pytest.raises(Exception, match="does not exist"):
+        export_dashboard(stranger, board.id, ExportOptions())
+    with database.session() as session:
+        assert list_jobs(session, stranger) == []
+
+
+def test_a_cancelled_export_is_marked_and_leaves_no_file(services, database, board):
+    analyst = account_of(database, "analyst")
+    with pytest.raises(Cancelled):
+        export_dashboard(analyst, board.id, ExportOptions(format="pdf"), cancelled=lambda: True)
+    with database.session() as session:
+        [job] = list_jobs(session, analyst)
+    assert job.status == "cancelled" and not job.downloadable
+    folder = services.settings.exports_path
+    assert not folder.exists() or list(folder.iterdir()) == []
+
+
+def test_a_crash_while_writing_fails_the_job_and_leaves_no_debris(services, database, board, monkeypatch):
+    def explode(report, handle):
+        handle.write(b"half a workbook")
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(excel, "write_workbook", explode)
+    analyst = account_of(database, "analyst")
+    with pytest.raises(ExportFailed, match="has been logged"):
+        export_dashboard(analyst, board.id, ExportOptions(format="xlsx"))
+    with database.session() as session:
+        [job] = list_jobs(session, analyst)
+    assert job.status == "failed" and job.error
+    folder = services.settings.exports_path
+    assert not folder.exists() or list(folder.iterdir()) == []
+
+
+def test_downloads_obey_the_dashboards_permissions(
+    app, clock, database, board, analyst_client, viewer_client
+):
+    viewer = account_of(database, "viewer")
+    with app.server.app_context():
+        result = export_dashboard(viewer, board.id, ExportOptions(format="csv"))
+    url = f"/exports/{result.job_id}/download"
+
+    def status(client) -> int:
+        response = client.get(url)
+        response.close()
+        return response.status_code
+
+    with viewer_client.get(url) as response:
+        assert response.status_code == 200 and response.data == result.path.read_bytes()
+        assert result.file_name in response.headers["Content-Disposition"]
+    assert status(analyst_client) == 404  # the owner of the dashboard, not of the export
+    with database.session() as session:
+        set_share(session, account_of(database, "analyst"), board.id, PEOPLE["viewer"][0], None)
+    assert status(viewer_client) == 404  # lost access to the dashboard: lost the file
+
+
+def test_deleting_an_export_removes_its_row_and_only_its_author_may(services, database, board):
+    viewer, stranger = account_of(database, "viewer"), account_of(database, "stranger")
+    result = export_dashboard(viewer, board.id, ExportOptions(format="csv"))
+    with database.session() as session, pytest.raises(ExportNotFound):
+        delete_job(session, stranger, result.job_id)
+    with database.session() as session:
+        assert delete_job(session, viewer, result.job_id) == result.path.name
+        assert list_jobs(session, viewer) == []
+
+
+def test_last_choices_and_named_presets_are_kept_per_user(services, database):
+    analyst, viewer = account_of(database, "analyst"), account_of(database, "viewer")
+    with database.session() as session:
+        remember(session, analyst, {"format": "xlsx"})
+        remember(session, analyst, {"format": "pdf", "template": "audit"}, name="Monthly audit")
+        remember(session, analyst, {"format": "csv"})
+    with database.session() as session:
+        assert last_choices(session, analyst) == {"format": "csv"}
+        assert presets(session, analyst) == ["Monthly audit"]
+        assert last_choices(session, viewer) is None and presets(session, viewer) == []
+
+
+def test_one_click_chart_exports_in_every_format(services, database, board):
+    from exports.collect import dashboard_items
+
+    viewer = account_of(database, "viewer")
+    [item] = dashboard_items(board.spec, ["trend"], [], "dark", services.clock())
+    png = export_chart(viewer, item, "png", dashboard_id=board.id, size=(800, 400))
+    with Image.open(png.path) as picture:
+        assert picture.size == (1600, 800)
+    svg = export_chart(viewer, item, "svg", dashboard_id=board.id).path.read_text()
+    assert svg.startswith("<svg") or "<svg" in svg[:200]
+    assert "Revenue by day" in PdfReader(export_chart(viewer, item, "pdf").path).pages[0].extract_text()
+    sheet = openpyxl.load_workbook(export_chart(viewer, item, "xlsx").path).worksheets[0]
+    assert sheet.max_row > 1
+    csv_text = export_chart(viewer, item, "csv").path.read_text(encoding="utf-8-sig")
+    assert csv_text.splitlines()[0].startswith("Time")
+
+
+def test_the_chart_menu_callback_exports_what_the_screen_shows(
+    app, services, database, board, acting_as, fire
+):
+    request = {"chart": "regions", "fmt": "csv", "view": {"hidden": ["x"]}}
+    with acting_as("viewer"):
+        download, failed, _message = export_widget(
+            request, {"id": board.id}, {"region": ["EMEA"]}, [], "light"
+        )
+    assert failed is False and download["filename"].endswith(".csv")
+    text = (
+        base64.b64decode(download["content"]).decode("utf-8-sig")
+        if download["base64"]
+        else download["content"]
+    )
+    assert "EMEA" in text and "APAC" not in text  # the filter on screen applies
+    with acting_as("stranger"):
+        _download, failed, message = export_widget(request, {"id": board.id}, None, [], "light")
+    assert failed is True and "no longer" in message
+
+
+def test_the_overview_chart_menu_exports_under_the_urls_filters(app, services, acting_as):
+    with acting_as("viewer"):
+        download, failed, _message = export_overview_chart(
+            {"chart": "mix", "fmt": "xlsx", "view": {}},
+            {"period": "last_30_days", "region": ["EMEA"]},
+            "light",
+        )
+    assert failed is False
+    book = openpyxl.load_workbook(io.BytesIO(base64.b64decode(download["content"])))
+    assert book.worksheets[0].max_row >= 2
+
+
+def test_forged_chart_requests_are_refused(app, services, board, acting_as):
+    with acting_as("viewer"):
+        for forged in (
+            None,
+            {"chart": "regions", "fmt": "exe"},
+            {"chart": ["x"], "fmt": "png"},
+            {"chart": "nope", "fmt": "png"},
+        ):
+            _download, failed, _message = export_widget(forged, {"id": board.id}, None, [], "light")
+            assert failed is True
+
+
+def test_cancel_flags_are_shared_through_the_cache(services):
+    services.cache.set_flag(cancel_key("abc"))
+    assert services.cache.has_flag(cancel_key("abc")) and not services.cache.has_flag(cancel_key("abd"))
+
+
+def test_the_report_command_writes_the_same_file_as_the_dialog(app, board, tmp_path, clock):
+    target = tmp_path / "out" / "report.pdf"
+    target.parent.mkdir()
+    runner = app.server.test_cli_runner()
+    outcome = runner.invoke(
+        args=["report", str(board.id), "--format", "pdf", "--template", "executive", "-o", str(target)]
+    )
+    assert outcome.exit_code == 0, outcome.output
+    assert "Sales pulse" in PdfReader(target).pages[0].extract_text()
+    refused = runner.invoke(args=["report", str(board.id), "--as", PEOPLE["stranger"][0], "-o", str(target)])
+    assert refused.exit_code != 0 and "does not exist" in refused.output
