@@ -188,6 +188,20 @@ def test_a_malformed_figure_is_refused_and_the_server_carries_on(server):
     assert (after["pid"], after["restarts"]) == (before["pid"], before["restarts"])
 
 
+def test_the_page_kept_between_renders_carries_nothing_from_one_chart_to_the_next(server):
+    """The server skips Kaleido's reload after each render: the same chart must still come out
+    byte for byte the same after other charts, a PDF and a refused figure were drawn between."""
+    figure, size = request_for(3)
+    opts = {"width": size["width"], "height": size["height"], "scale": 1}
+    first = renderer.render(figure, "png", **opts, folder=server)
+    renderer.render(go.Figure(go.Pie(labels=["a", "b"], values=[1, 2])), "png", 300, 200, folder=server)
+    other = go.Figure(go.Bar(x=["x"], y=[1]), layout={"title": "Other", "paper_bgcolor": "#123456"})
+    renderer.render(other, "pdf", 300, 200, folder=server)
+    with pytest.raises(RenderError):
+        renderer.render({"data": "not a list"}, "svg", 100, 100, folder=server)
+    assert renderer.render(figure, "png", **opts, folder=server) == first
+
+
 def test_minus_sign_and_latex_title_render_at_once_without_the_network(server):
     """No MathJax, no CDN: a LaTeX title is printed as written, and an image the figure points at
     is refused at once. The image is on a local port that never answers, so a fetch would hang
