@@ -84,8 +84,9 @@ def start_job(
     options: dict,
     dashboard_id: int | None = None,
     dashboard_version: int | None = None,
+    now: dt.datetime | None = None,
 ) -> int:
-    """Record an export that is starting; returns its id."""
+    """Record an export that is starting (at `now`, the app's clock); returns its id."""
     row = ExportJob(
         user_id=account.id,
         dashboard_id=dashboard_id,
@@ -96,7 +97,7 @@ def start_job(
         template=template,
         options=json.dumps(options, sort_keys=True, default=str),
         status="running",
-        created_at=utcnow(),
+        created_at=now or utcnow(),
     )
     session.add(row)
     session.flush()
@@ -172,6 +173,21 @@ def expired_jobs(session: Session, retention_days: int, now: dt.datetime) -> lis
             select(ExportJob.id, ExportJob.stored_name).where(ExportJob.created_at < cutoff)
         ).all()
     )
+
+
+STALE_RUNNING = dt.timedelta(hours=1)  # no export runs this long: its process must have died
+DIED = "The export stopped before it finished: the process making it ended. Try again."
+
+
+def fail_abandoned(session: Session, now: dt.datetime, after: dt.timedelta = STALE_RUNNING) -> int:
+    """Mark failed every export still "running" long after it started (its process was killed
+    or the machine went down); returns how many. Their partial files are swept separately."""
+    rows = session.scalars(
+        select(ExportJob).where(ExportJob.status == "running", ExportJob.created_at < now - after)
+    ).all()
+    for row in rows:
+        row.status, row.error, row.finished_at, row.stored_name = "failed", DIED, now, None
+    return len(rows)
 
 
 def forget_jobs(session: Session, job_ids: list[int]) -> None:

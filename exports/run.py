@@ -18,7 +18,15 @@ from context import database, now, settings
 from data.dashboard_access import Actor
 from data.dashboard_spec import DashboardFilters
 from data.dashboards import load_dashboard
-from data.export_jobs import expired_jobs, fail_job, finish_job, forget_jobs, start_job, stored_names
+from data.export_jobs import (
+    expired_jobs,
+    fail_abandoned,
+    fail_job,
+    finish_job,
+    forget_jobs,
+    start_job,
+    stored_names,
+)
 from data.widget_data import CrossFilter
 from exports import csv_files, dashboard_png, excel, files, pdf, renderer
 from exports.collect import (
@@ -174,6 +182,7 @@ def export_dashboard(
             options.to_json(),
             record.id,
             record.version,
+            now(),
         )
     _prune()
 
@@ -239,6 +248,7 @@ def export_chart(
             {"widget": item.id},
             dashboard_id,
             dashboard_version,
+            now(),
         )
 
     def work() -> ExportResult:
@@ -286,9 +296,11 @@ def _clamped(size) -> tuple[int, int]:
 
 
 def _prune() -> None:
-    """Delete exports past the retention period, and files a crashed export left behind."""
+    """Delete exports past the retention period, mark failed the ones whose process died, and
+    remove the files a crashed export left behind."""
     try:
         with database().session() as session:
+            fail_abandoned(session, now())
             expired = expired_jobs(session, settings().export_retention_days, now())
             forget_jobs(session, [job_id for job_id, _name in expired])
             keep = stored_names(session)

@@ -5,6 +5,7 @@ presets, cancel and crash handling, and the `flask report` command."""
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import io
 import zipfile
 
@@ -295,3 +296,31 @@ def test_the_report_command_writes_the_same_file_as_the_dialog(app, board, tmp_p
     assert "Sales pulse" in PdfReader(target).pages[0].extract_text()
     refused = runner.invoke(args=["report", str(board.id), "--as", PEOPLE["stranger"][0], "-o", str(target)])
     assert refused.exit_code != 0 and "does not exist" in refused.output
+
+
+def test_an_export_whose_process_died_is_marked_failed_and_its_debris_swept(services, database, board, clock):
+    """A process killed mid-export (kill -9, a lost machine) leaves a "running" row and a partial
+    file; a later export marks the row failed with a reason and removes the file."""
+    import os
+    import time
+
+    from data.export_jobs import start_job
+    from exports.files import DEBRIS_AGE_SECONDS, PARTIAL
+
+    analyst = account_of(database, "analyst")
+    with database.session() as session:
+        dead = start_job(
+            session, analyst, "Sales pulse", "dashboard", "pdf", "detailed", {}, board.id, 1, services.clock()
+        )
+    folder = services.settings.exports_path
+    folder.mkdir(parents=True, exist_ok=True)
+    debris = folder / f"0123abcd.pdf.4242{PARTIAL}"
+    debris.write_bytes(b"%PDF-1.7 half a report")
+    old = time.time() - DEBRIS_AGE_SECONDS - 60
+    os.utime(debris, (old, old))
+    clock(services.clock() + dt.timedelta(hours=2))
+    export_dashboard(analyst, board.id, ExportOptions(format="csv"))
+    with database.session() as session:
+        job = get_job(session, analyst, dead)
+    assert job.status == "failed" and "process making it ended" in job.error
+    assert not debris.exists()
