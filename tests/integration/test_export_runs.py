@@ -324,3 +324,30 @@ def test_an_export_whose_process_died_is_marked_failed_and_its_debris_swept(serv
         job = get_job(session, analyst, dead)
     assert job.status == "failed" and "process making it ended" in job.error
     assert not debris.exists()
+
+
+def test_eight_chart_exports_started_at_once_each_get_their_own_image(app, services, database, board):
+    """Eight one-click exports at once, each of a different chart or size: every file is byte for
+    byte the picture its own chart gives when drawn alone afterwards."""
+    import concurrent.futures
+
+    from context import carried
+    from exports import renderer
+    from exports.collect import dashboard_items
+
+    viewer = account_of(database, "viewer")
+    base = [
+        item for item in dashboard_items(board.spec, None, [], "light", services.clock()) if item.has_chart
+    ]
+    requests = [(base[i % len(base)], (400 + 40 * i, 240 + 20 * i)) for i in range(8)]
+
+    def one(request):
+        item, size = request
+        return export_chart(viewer, item, "png", dashboard_id=board.id, size=size)
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(carried(one), requests))
+    assert len({result.path for result in results}) == 8
+    for (item, (width, height)), result in zip(requests, results, strict=True):
+        alone = renderer.render(item.figure, "png", width=width, height=height, scale=2)
+        assert result.path.read_bytes() == alone, f"{item.title} at {width}x{height} got another image"
