@@ -28,7 +28,7 @@ from data.dashboard_spec import (
 from data.datasets import Dataset, Dimension, Measure, UnknownField, get_dataset
 from data.live import data_version
 from data.periods import month_start
-from data.query import BUCKET, Filter, QuerySpec, distinct_values, run_query
+from data.query import BUCKET, Filter, QuerySpec, components, distinct_values, finish, run_query
 
 DEFAULT_RANGE = TimeRange(relative="last_30_days")
 DEFAULT_SERIES = 10  # lines, areas or bar groups drawn per chart unless the widget sets a limit
@@ -226,14 +226,72 @@ def load_widget(engine: Engine, cache: ResultCache, widget: WidgetSpec, time_ran
     return WidgetData(frame=frame, **common)
 
 
-def _kpi(engine: Engine, cache: ResultCache, spec: QuerySpec, window: Range, version: int) -> dict:
-    """A KPI's value over the range, over the period before, and a sparkline across the range."""
-    end = window.end
-    grain = "hour" if (end or dt.datetime.max) - window.start <= dt.timedelta(days=2) else "day"
+ADDITIVE = ("sum", "count")  # components whose bucket values add up to the whole range's
+
+
+def _kpi_grain(window: Range) -> str:
+    """The sparkline's buckets: hours over two days or less, months over all time, else days."""
     if window.start == ALL_TIME_START:
-        grain = "month"
+        return "month"
+    return "hour" if (window.end or dt.datetime.max) - window.start <= dt.timedelta(days=2) else "day"
+
+
+def _on_grid(moment: dt.datetime | None, grain: str) -> bool:
+    """Whether `moment` starts a bucket of `grain` (an open end always does)."""
+    if moment is None:
+        return True
+    hour = moment.replace(minute=0, second=0, microsecond=0)
+    day = hour.replace(hour=0)
+    return moment == {"hour": hour, "day": day, "month": day.replace(day=1)}[grain]
+
+
+def _additive(spec: QuerySpec) -> bool:
+    """Whether every piece of the KPI's measure adds up across buckets (sums and counts; not
+    distinct counts, whose buckets overlap)."""
+    pieces = components(get_dataset(spec.dataset), spec.measures[:1]).values()
+    return all(kind in ADDITIVE for kind, _column in pieces)
+
+
+def _kpi_from_buckets(engine: Engine, spec: QuerySpec, window: Range, grain: str) -> dict:
+    """Value and sparkline from one scan by `grain`, adding up each bucket's pieces. The period
+    before comes from the same scan when it lies on the grid too; the one before "last N days"
+    ends at the same time of day as now, so it needs a query of its own."""
+    dataset, name = get_dataset(spec.dataset), spec.measures[0]
+    both = window.previous_start is not None and all(
+        _on_grid(moment, grain) for moment in (window.previous_start, window.previous_end))
+    query = dataclasses.replace(spec, measures=(name,), time_grain=grain, order_by=(),
+                                start=window.previous_start if both else window.start)
+    frame = run_query(engine, query, as_components=True)
+    pieces = [column for column in frame.columns if column != BUCKET]
+    buckets = frame[BUCKET].dt.to_pydatetime()
+    current = frame[[moment >= window.start for moment in buckets]]
+
+    def total(rows: pd.DataFrame) -> float | None:
+        if rows.empty:
+            return None
+        return finish(dataset, (name,), {piece: float(rows[piece].sum()) for piece in pieces})[name]
+
+    if both:
+        previous = total(frame[[window.previous_start <= moment < window.previous_end for moment in buckets]])
+    elif window.previous_start is not None:
+        before = dataclasses.replace(spec, start=window.previous_start, end=window.previous_end)
+        previous = _single(run_query(engine, before), name)
+    else:
+        previous = None
+    series = pd.DataFrame({BUCKET: current[BUCKET].to_numpy(), "value": [
+        finish(dataset, (name,), {piece: row[piece] for piece in pieces})[name]
+        for row in current.to_dict("records")]})
+    return {"value": total(current), "previous": previous, "series": series}
+
+
+def _kpi(engine: Engine, cache: ResultCache, spec: QuerySpec, window: Range, version: int) -> dict:
+    """A KPI's value over the range, over the period before, and a sparkline across the range:
+    from the sparkline's buckets when the measure adds up across them, else in three queries."""
+    grain = _kpi_grain(window)
 
     def fetch() -> dict:
+        if _additive(spec) and _on_grid(window.start, grain) and _on_grid(window.end, grain):
+            return _kpi_from_buckets(engine, spec, window, grain)
         current = run_query(engine, spec)
         previous = None
         if window.previous_start is not None:

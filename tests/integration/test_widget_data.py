@@ -60,6 +60,35 @@ def test_a_kpi_is_the_whole_range_compared_with_the_period_before(services, line
     assert data.series["value"].sum() == pytest.approx(current)
 
 
+@pytest.mark.parametrize("relative", ["today", "yesterday", "last_30_days", "month_to_date", "all_time"])
+@pytest.mark.parametrize("measure", ["revenue", "margin_pct", "aov", "customers"])
+def test_every_kpi_matches_pandas_whether_read_from_its_buckets_or_by_three_queries(services, lines, relative,
+                                                                                    measure):
+    """Sums and ratios of sums are added up from the sparkline's buckets; distinct counts (and
+    ratios over them) take three queries. Both must give pandas' numbers for every range."""
+    data = _load(services, {"type": "kpi", "dataset": "sales", "measures": [measure],
+                            "time_range": {"relative": relative}})
+    window = data.range
+
+    def value(rows: pd.DataFrame) -> float | None:
+        if rows.empty:
+            return None
+        return {"revenue": rows.revenue.sum(), "margin_pct": rows.gross_profit.sum() / rows.revenue.sum(),
+                "aov": rows.revenue.sum() / rows.order_id.nunique(),
+                "customers": rows.customer_id.nunique()}[measure]
+
+    current = lines[(lines.order_date >= window.start)
+                    & ((lines.order_date < window.end) if window.end else True)]
+    assert data.value == pytest.approx(value(current))
+    if window.previous_start is None:
+        assert data.previous is None
+    else:
+        before = lines[(lines.order_date >= window.previous_start) & (lines.order_date < window.previous_end)]
+        assert data.previous == pytest.approx(value(before))
+    if measure == "revenue" and not current.empty:
+        assert data.series["value"].sum() == pytest.approx(current.revenue.sum())
+
+
 def test_a_cross_filter_applies_to_other_widgets_but_never_to_its_source(services, lines):
     emea = [CrossFilter("elsewhere", "region", ("EMEA",))]
     own = [CrossFilter("w", "region", ("EMEA",))]
