@@ -147,6 +147,15 @@ def warm_up(folder: Path | str | None = None, *, options: ServerOptions | None =
                      options or ServerOptions())
 
 
+def start(folder: Path | str | None = None, *, timeout: float = 30.0) -> None:
+    """Start this host's render server unless one is running, and return as soon as it listens,
+    while its Chromium warms up in the background (for a web server's start-up hook: no thread
+    is left behind, and nothing waits for Chromium). Raises `RenderError` when it cannot start."""
+    connection = _open(paths_for(folder), time.monotonic() + timeout, ServerOptions())
+    if connection is not None:
+        connection.close()
+
+
 def server_status(folder: Path | str | None = None, *, timeout: float = 30.0) -> dict | None:
     """The running server's pid, Chromium's pid, renders and restarts so far; None if no server
     runs. Waits behind the renders queued before it."""
