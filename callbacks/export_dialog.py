@@ -203,9 +203,17 @@ def cancel(_clicks, request):
     """Ask the running export to stop; it stops before its next widget and removes its file.
 
     The button says so until the job ends (the status line keeps the job's own progress)."""
-    if not isinstance(request, dict) or not isinstance(request.get("key"), str) or current_account() is None:
+    account = current_account()
+    if not isinstance(request, dict) or account is None:
         return no_update, no_update
-    cache().set_flag(cancel_key(request["key"][:64]))
+    try:  # only the user the export runs for may stop it: the key comes from their signed ticket
+        with database().session() as session:
+            owner, fields = redeem(settings().secret_key, TICKET, request.get("ticket"), session)
+    except BadTicket:
+        return no_update, no_update
+    if owner.id != account.id:
+        return no_update, no_update
+    cache().set_flag(cancel_key(fields["key"]))
     return "Cancelling…", True
 
 

@@ -11,6 +11,7 @@ import zipfile
 
 import openpyxl
 import pytest
+from dash import no_update
 from PIL import Image
 from pypdf import PdfReader
 
@@ -351,3 +352,21 @@ def test_eight_chart_exports_started_at_once_each_get_their_own_image(app, servi
     for (item, (width, height)), result in zip(requests, results, strict=True):
         alone = renderer.render(item.figure, "png", width=width, height=height, scale=2)
         assert result.path.read_bytes() == alone, f"{item.title} at {width}x{height} got another image"
+
+
+def test_only_the_user_an_export_runs_for_can_cancel_it(app, services, board, acting_as):
+    from callbacks.export_dialog import cancel, start
+
+    with acting_as("viewer"):
+        request, _status, _progress = start(
+            1, {"id": board.id}, "pdf", "detailed", "A4", "portrait", ["trend"], "dashboard", None, None
+        )
+    flag = cancel_key(request["key"])
+    with acting_as("editor"):  # another user who can see the dashboard, holding the same request
+        assert cancel(1, request) == (no_update, no_update)
+    assert not services.cache.has_flag(flag)
+    with acting_as("viewer"):
+        forged = {**request, "ticket": request["ticket"][:-2] + "xx"}
+        assert cancel(1, forged) == (no_update, no_update)
+        assert cancel(1, request) == ("Cancelling…", True)
+    assert services.cache.has_flag(flag)
