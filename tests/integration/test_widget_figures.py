@@ -92,3 +92,17 @@ def test_text_widgets_are_not_figures():
     spec = WidgetSpec.model_validate({"id": "t", "type": "text", **DEFAULT_WIDGETS["text"]})
     with pytest.raises(NotAFigure):
         build_figure(WidgetData(spec, None, (), (), None, (), 0))
+
+
+def test_margins_leave_room_for_the_labels_so_the_browser_need_not_redraw(draw):
+    """Margins come sized from the labels (plotly's automargin would otherwise redraw each chart
+    once in the browser): long product names on a horizontal bar get a wide left margin, and a
+    legend gets its own row at the figure's foot, under the axis title."""
+    _data, bars = draw("bar", dimensions=["product"], options={"orientation": "horizontal"})
+    longest = max(len(str(name)) for name in bars.data[0].y)
+    assert bars.layout.margin.l >= longest * 6
+    _data, lines = draw("line", dimensions=["region"], time_grain="day")
+    assert lines.layout.showlegend and lines.layout.legend.yref == "container"
+    assert lines.layout.legend.y == 0 and lines.layout.legend.yanchor == "bottom"
+    _data, single = draw("line", dimensions=[], time_grain="day")
+    assert lines.layout.margin.b >= single.layout.margin.b + 20  # the legend's row
