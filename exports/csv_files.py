@@ -72,18 +72,19 @@ def write_csv(table: Table, file: str | Path | TextIO | BinaryIO) -> None:
     A text stream should be opened with `newline=""` and UTF-8; the BOM is written by this
     function as the first character, whatever the stream.
     """
-    if isinstance(file, str | Path):
-        path = Path(file)
-        files.write_atomically(path.parent, path.name, lambda handle: write_csv(table, handle))
-    elif isinstance(file, io.TextIOBase):
+    if isinstance(file, io.TextIOBase):
         _write_text(table, file)
     else:
-        text = io.TextIOWrapper(file, encoding="utf-8", newline="", write_through=True)
-        try:
-            _write_text(table, text)
-            text.flush()
-        finally:
-            text.detach()  # leave the caller's stream open
+        files.write_to(file, lambda handle: _write_binary(table, handle))
+
+
+def _write_binary(table: Table, handle: BinaryIO) -> None:
+    text = io.TextIOWrapper(handle, encoding="utf-8", newline="", write_through=True)
+    try:
+        _write_text(table, text)
+        text.flush()
+    finally:
+        text.detach()  # leave the caller's stream open
 
 
 def _zip_info(name: str, when: dt.datetime) -> zipfile.ZipInfo:
@@ -135,8 +136,4 @@ def _write_zip(report: Report, handle: BinaryIO) -> None:
 def write_csv_zip(report: Report, target: str | Path | BinaryIO) -> None:
     """Write a zip with one CSV per widget that has a table, named after the widgets (safe and
     unique), and a README.txt listing the files and the widgets left out and why."""
-    if isinstance(target, str | Path):
-        path = Path(target)
-        files.write_atomically(path.parent, path.name, lambda handle: _write_zip(report, handle))
-    else:
-        _write_zip(report, target)
+    files.write_to(target, lambda handle: _write_zip(report, handle))

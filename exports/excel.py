@@ -310,15 +310,6 @@ def _write_report(report: Report, target, progress: Progress | None,
         book.check(len(items), len(items), "Saving the workbook")
 
 
-def _to_target(target, write: Callable[[BinaryIO], None]) -> None:
-    """Write to a binary file object, or to a path atomically (no half-written file appears)."""
-    if isinstance(target, str | Path):
-        path = Path(target)
-        files.write_atomically(path.parent, path.name, write)
-    else:
-        write(target)
-
-
 def write_workbook(report: Report, target: str | Path | BinaryIO, *, progress: Progress | None = None,
                    cancelled: Callable[[], bool] | None = None) -> None:
     """Write `report` as an .xlsx workbook to `target` (a path or a binary file object).
@@ -327,7 +318,7 @@ def write_workbook(report: Report, target: str | Path | BinaryIO, *, progress: P
     and every widget; "audit" adds an Audit sheet. Raises `Cancelled` when `cancelled()` turns
     true between widgets or every `CHUNK_ROWS` rows.
     """
-    _to_target(target, lambda handle: _write_report(report, handle, progress, cancelled))
+    files.write_to(target, lambda handle: _write_report(report, handle, progress, cancelled))
 
 
 def write_table_workbook(title: str, table: Table, target: str | Path | BinaryIO, *,
@@ -340,4 +331,4 @@ def write_table_workbook(title: str, table: Table, target: str | Path | BinaryIO
         with _open_book(handle, title, "", progress, cancelled) as book:
             _table_sheets(book, title or "Data", table, context or f"{len(table.rows):,} rows", "")
 
-    _to_target(target, write)
+    files.write_to(target, write)

@@ -41,6 +41,16 @@ def write_atomically(folder: Path, name: str, write: Callable[[BinaryIO], None])
     return final.stat().st_size
 
 
+def write_to(target, write: Callable[[BinaryIO], None]) -> None:
+    """Call `write` with `target` when it is a binary file object; when it is a path, write it
+    in place atomically (`write_atomically`). Every export writer takes either."""
+    if isinstance(target, str | os.PathLike):
+        path = Path(target)
+        write_atomically(path.parent, path.name, write)
+    else:
+        write(target)
+
+
 def stored_path(folder: Path, name: str) -> Path:
     """The path of a stored export; refuses names that would leave the folder."""
     if not name or "/" in name or "\\" in name or name.startswith(".") or name.endswith(PARTIAL):

@@ -18,14 +18,13 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
 from fpdf import FPDF
 
-from exports import pdf_pages, pdf_summary
+from exports import files, pdf_pages, pdf_summary
 from exports.document import TEMPLATES, Report
 from exports.pdf_charts import MAX_VECTOR_MARKERS, PNG_SCALE, VECTOR_KINDS, image_format
 from exports.pdf_pages import Progress, stamp
@@ -120,18 +119,7 @@ def write_pdf(report: Report, target: str | os.PathLike | BinaryIO,
     """Write the report to a binary file object, or to a path (through a temporary file in
     the same folder, renamed into place, so no partial file is ever seen)."""
     data = pdf_bytes(report, progress)
-    if hasattr(target, "write"):
-        target.write(data)
-        return
-    path = Path(target)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    try:
-        with os.fdopen(handle, "wb") as file:
-            file.write(data)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    files.write_to(target, lambda handle: handle.write(data))
 
 
 def _quiet(_done: int, _total: int, _title: str) -> None:
