@@ -134,20 +134,24 @@ class Settings:
 
 def persistent_secret(instance_path: Path) -> str:
     """Return the secret key stored in `instance_path`, creating it on first use."""
-    key_file = instance_path / "secret_key"
-    if key_file.exists():
-        return key_file.read_text().strip()
     instance_path.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_urlsafe(48)
-    temporary = key_file.with_name(f"secret_key.{os.getpid()}.{secrets.token_hex(4)}.tmp")
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(key)
-    # A concurrent first start (two workers) must end with one key, so link-or-read.
-    try:
-        os.link(temporary, key_file)
-    except FileExistsError:
-        pass
-    finally:
-        temporary.unlink(missing_ok=True)
-    return key_file.read_text().strip()
+    return create_once(instance_path / "secret_key", secrets.token_urlsafe(48).encode()).decode().strip()
+
+
+def create_once(path: Path, content: bytes) -> bytes:
+    """The content of `path` (readable by this user only), writing `content` there first if it
+    does not exist. Processes that start at once (two workers, a server and its callers) all end
+    with the same content: each writes a file of its own, then links it into place or reads
+    the one that won."""
+    if not path.exists():
+        temporary = path.with_name(f"{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(content)
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            pass  # another process won the race: its content is the one kept
+        finally:
+            temporary.unlink(missing_ok=True)
+    return path.read_bytes()

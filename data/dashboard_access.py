@@ -98,7 +98,7 @@ def require(session: Session, account: Actor | None, dashboard_id: object, need:
     if need not in LEVELS:
         raise ValueError(f"unknown access level {need!r}")
     row = None
-    identifier = _as_id(dashboard_id)
+    identifier = as_id(dashboard_id)
     if identifier is not None:
         row = session.get(Dashboard, identifier, populate_existing=True)
     level = access_level(session, row, account) if row is not None else None
@@ -117,8 +117,9 @@ def require_creator(account: Actor | None, action: str = "create dashboards") ->
         raise Forbidden(f"Only analysts and admins can {action}.")
 
 
-def _as_id(value: object) -> int | None:
-    """A dashboard id from whatever arrived (ids from the browser are never trusted)."""
+def as_id(value: object) -> int | None:
+    """A row id (of a dashboard, an export) from whatever arrived; ids from the browser or a
+    URL are never trusted."""
     if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
         value = int(value)
     if isinstance(value, bool) or not isinstance(value, int):

@@ -15,7 +15,7 @@ import json
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from data.dashboard_access import Actor, access_level
+from data.dashboard_access import Actor, access_level, as_id
 from data.models import Dashboard, ExportJob, ExportPreset, User, utcnow
 
 STATUSES = ("running", "done", "failed", "cancelled")
@@ -146,9 +146,7 @@ def list_jobs(
 
 def get_job(session: Session, account: Actor, job_id: object) -> JobRecord:
     """One export the account may see; raises `ExportNotFound` otherwise."""
-    identifier = job_id if isinstance(job_id, int) and not isinstance(job_id, bool) else None
-    if isinstance(job_id, str) and job_id.isdigit() and len(job_id) < 19:
-        identifier = int(job_id)
+    identifier = as_id(job_id)
     row = session.get(ExportJob, identifier) if identifier else None
     if row is None or not _may_see(session, account, row):
         raise ExportNotFound()

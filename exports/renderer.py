@@ -32,10 +32,11 @@ from typing import TYPE_CHECKING, Literal
 
 import plotly.io as pio
 
+from settings import ROOT, Settings, create_once
+
 if TYPE_CHECKING:
     import plotly.graph_objects as go
 
-ROOT = Path(__file__).resolve().parent.parent
 ImageFormat = Literal["png", "svg", "pdf"]
 FORMATS: tuple[str, ...] = ("png", "svg", "pdf")
 TIMEOUT_SECONDS = 120.0  # a caller's whole wait: starting the server, queueing, drawing
@@ -96,7 +97,6 @@ def default_folder() -> Path:
     """The renderer folder of the app or background job running here (by default inside its
     instance folder), or of the environment's settings outside both (a CLI, a script)."""
     from context import settings  # imported late: exports must not need an app to import
-    from settings import Settings
 
     try:
         return Path(settings().renderer_path)
@@ -296,18 +296,7 @@ def ensure_folder(paths: RenderPaths) -> bytes:
     """Create the renderer folder (this user only) and the key that server and callers prove to
     each other; return the key. Safe when several processes do it at once: one key wins."""
     paths.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    if not paths.authkey.exists():
-        temporary = paths.folder / f"authkey.{os.getpid()}.{secrets.token_hex(4)}.tmp"
-        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(secrets.token_bytes(32))
-        try:
-            os.link(temporary, paths.authkey)
-        except FileExistsError:
-            pass
-        finally:
-            temporary.unlink()
-    return paths.authkey.read_bytes()
+    return create_once(paths.authkey, secrets.token_bytes(32))
 
 
 @contextlib.contextmanager
