@@ -114,15 +114,10 @@ def _names(values) -> set[str]:
 def _kind(data: WidgetData, field: str) -> tuple[str, str | None, str]:
     if field == BUCKET:
         return "datetime", None, "USD"
-    for measure in data.measures:
-        if measure.name == field:
-            return (
-                "number",
-                number_format(data, data.measures.index(measure))
-                if len(data.measures) == 1
-                else measure.format,
-                measure.currency,
-            )
+    for index, measure in enumerate(data.measures):
+        if measure.name == field:  # the widget's own number format holds only for a lone measure
+            fmt = number_format(data, index) if len(data.measures) == 1 else measure.format
+            return "number", fmt, measure.currency
     for dimension in data.dimensions:
         if dimension.name == field:
             kind = dimension.type if dimension.type in ("number", "date", "datetime") else "text"
@@ -268,18 +263,9 @@ def dashboard_items(
     cross_filters: list[CrossFilter],
     theme: str,
     as_of: dt.datetime,
-    states: dict[str, dict] | None = None,
-    progress=None,
 ) -> list[ExportItem]:
-    """The chosen widgets (all when `widget_ids` is None), in the dashboard's reading order."""
-    widgets = reading_order(spec, widget_ids)
-    items = []
-    for position, widget in enumerate(widgets):
-        if progress is not None:
-            progress(position, len(widgets), f"Loading {widget.title or widget.type}")
-        view = widget_view(widget, spec, cross_filters, theme)
-        items.append(item_from_view(view, as_of, (states or {}).get(widget.id)))
-    return items
+    """The chosen widgets' items (all when `widget_ids` is None), in the dashboard's reading order."""
+    return list(stream_items(spec, reading_order(spec, widget_ids), cross_filters, theme, as_of))
 
 
 def stream_items(

@@ -31,7 +31,6 @@ from data.widget_data import CrossFilter
 from exports import csv_files, dashboard_png, excel, files, pdf, renderer
 from exports.collect import (
     dashboard_filters_text,
-    dashboard_items,
     reading_order,
     replace_images,
     stream_items,
@@ -77,7 +76,7 @@ def render_images(
     formats: Callable[[ExportItem], tuple[str, ...]],
     progress: Progress,
     cancelled: Callable[[], bool],
-    size: Callable[[ExportItem], tuple[int, int]] | None = None,
+    size: tuple[int, int] = CHART_SIZE,
 ) -> list[ExportItem]:
     """Each item with the images its file needs, one at a time through the renderer, as the
     items arrive (the next one loads while this one renders)."""
@@ -87,7 +86,7 @@ def render_images(
             raise Cancelled()
         progress(position, total, f"Rendering {position + 1} of {total}: {item.title}")
         wanted = formats(item) if item.has_chart else ()
-        width, height = size(item) if size else CHART_SIZE
+        width, height = size
         images = {
             fmt: renderer.render(
                 item.figure, fmt, width=width, height=height, scale=IMAGE_SCALE if fmt == "png" else 1
@@ -204,14 +203,11 @@ def export_dashboard(
             theme,
             f"Dashboard {record.id}, version {record.version}",
         )
+        stream = stream_items(spec, widgets, list(cross_filters), theme, now())
         if options.format == "png":
-            items = dashboard_items(
-                spec, options.widgets, list(cross_filters), theme, now(), progress=progress
-            )
-            report = dataclasses.replace(report, items=tuple(items))
+            report = dataclasses.replace(report, items=tuple(stream))
             writer = dashboard_png.writer(report, spec.layout, progress, cancelled)
         else:
-            stream = stream_items(spec, widgets, list(cross_filters), theme, now())
             items = render_images(
                 stream, len(widgets), _image_formats(report, options.format), progress, cancelled
             )
@@ -219,7 +215,7 @@ def export_dashboard(
             writer = _writer(report, options.format)
         if cancelled():
             raise Cancelled()
-        progress(len(items), len(items), "Writing the file")
+        progress(len(widgets), len(widgets), "Writing the file")
         return store(job_id, record.title, options.extension, writer)
 
     return _run(job_id, work)
@@ -277,9 +273,7 @@ def export_chart(
             if item.table is None:
                 raise ExportFailed(f"{item.title} has no data table to save as CSV.")
             return store(job_id, item.title, "csv", lambda handle: csv_files.write_csv(item.table, handle))
-        rendered = render_images(
-            [item], 1, _image_formats(report, fmt), _quiet, _never, lambda _item: (width, height)
-        )
+        rendered = render_images([item], 1, _image_formats(report, fmt), _quiet, _never, (width, height))
         report = dataclasses.replace(report, items=tuple(rendered))
         return store(job_id, item.title, fmt, _writer(report, fmt))
 
