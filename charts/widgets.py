@@ -126,26 +126,25 @@ def _margins(figure: go.Figure, kinds: dict[str, tuple[str, str]], titles: dict[
     return {"l": round(max(left, 40)), "r": 16, "t": 8, "b": round(max(bottom, 28))}
 
 
-def _axis_kind(data: WidgetData, value_axis: str, axis: str) -> str:
-    if data.widget.type != "heatmap" and (axis == value_axis or data.widget.type == "scatter"):
-        return "number"
-    if data.widget.time_grain and (data.widget.type != "heatmap" or axis == "xaxis"):
-        return "date"
-    return "category"
+def _label_kind(data: WidgetData, axis: str, numbers: dict[str, str]) -> str:
+    """What an axis without values shows: the time buckets (along x, or along y when the values
+    run along x, as on horizontal bars), else categories."""
+    return "date" if data.widget.time_grain and (axis == "xaxis" or "xaxis" in numbers) else "category"
 
 
 def _finish(figure: go.Figure, data: WidgetData, theme: str, x_title: str, y_title: str,
-            value_axis: str = "yaxis") -> go.Figure:
+            numbers: dict[str, str] | None = None) -> go.Figure:
+    """Theme, titles, legend and margins. `numbers` maps each axis that shows values to its
+    number format (default: the y axis, in the widget's format); any other axis shows dates when
+    the widget has a time grain and runs along the x axis, else categories."""
     figure = themed(figure, theme)
     options = data.widget.options
+    numbers = {"yaxis": number_format(data)} if numbers is None else numbers
     titles = {"xaxis": options.x_label if options.x_label is not None else x_title,
               "yaxis": options.y_label if options.y_label is not None else y_title}
     legend = options.show_legend and len(figure.data) > 1
-    fmt = D3_FORMATS[number_format(data)]
-    formats = {"xaxis": number_format(data), "yaxis": number_format(data)}
-    if data.widget.type == "scatter":
-        formats = {"xaxis": data.measures[0].format, "yaxis": data.measures[1].format}
-    kinds = {axis: (_axis_kind(data, value_axis, axis), formats[axis]) for axis in ("xaxis", "yaxis")}
+    kinds = {axis: ("number", numbers[axis]) if axis in numbers else (_label_kind(data, axis, numbers), "")
+             for axis in ("xaxis", "yaxis")}
     layout = {"showlegend": legend,
               # The legend sits at the figure's foot, under the axis title, in the room the
               # bottom margin keeps for it (placed in the plot's own units, it would drift over
@@ -154,7 +153,8 @@ def _finish(figure: go.Figure, data: WidgetData, theme: str, x_title: str, y_tit
               "xaxis": {"title": {"text": titles["xaxis"]}},
               "yaxis": {"title": {"text": titles["yaxis"]}},
               "margin": _margins(figure, kinds, titles, legend)}
-    layout[value_axis]["tickformat"] = fmt
+    for axis, kind in numbers.items():
+        layout[axis]["tickformat"] = D3_FORMATS[kind]
     return figure.update_layout(**layout)
 
 
@@ -207,7 +207,7 @@ def bar_figure(data: WidgetData, theme: str) -> go.Figure:
     if horizontal:
         figure.update_layout(yaxis={"autorange": "reversed", "type": "category"
                                     if not data.widget.time_grain else "date"})
-        return _finish(figure, data, theme, _value_title(data), x_title, value_axis="xaxis")
+        return _finish(figure, data, theme, _value_title(data), x_title, {"xaxis": number_format(data)})
     if not data.widget.time_grain:
         figure.update_layout(xaxis={"type": "category"})
     return _finish(figure, data, theme, x_title, _value_title(data))
@@ -240,9 +240,8 @@ def scatter_figure(data: WidgetData, theme: str) -> go.Figure:
         hovertemplate=(("%{text}<br>" if names else "") + f"{x_measure.label}: "
                        f"%{{x:{D3_FORMATS[x_measure.format]}}}<br>{y_measure.label}: "
                        f"%{{y:{D3_FORMATS[y_measure.format]}}}<extra></extra>")))
-    figure = _finish(figure, data, theme, x_measure.label, y_measure.label)
-    return figure.update_layout(xaxis={"tickformat": D3_FORMATS[x_measure.format]},
-                                yaxis={"tickformat": D3_FORMATS[y_measure.format]})
+    return _finish(figure, data, theme, x_measure.label, y_measure.label,
+                   {"xaxis": x_measure.format, "yaxis": y_measure.format})
 
 
 def heatmap_figure(data: WidgetData, theme: str) -> go.Figure:
@@ -259,8 +258,8 @@ def heatmap_figure(data: WidgetData, theme: str) -> go.Figure:
         colorscale=[[0, "rgba(79,70,229,0.05)"], [1, colours[0]]], hoverongaps=False,
         hovertemplate=f"%{{x}}<br>%{{y}}<br>%{{z:{D3_FORMATS[number_format(data)]}}}<extra></extra>",
         colorbar={"tickformat": D3_FORMATS[number_format(data)]}))
-    figure = _finish(figure, data, theme, labels[x_name], labels[y_name])
-    return figure.update_layout(yaxis={"type": "category", "tickformat": ""})
+    figure = _finish(figure, data, theme, labels[x_name], labels[y_name], numbers={})
+    return figure.update_layout(yaxis={"type": "category"})
 
 
 def kpi_figure(data: WidgetData, theme: str) -> go.Figure:
