@@ -6,13 +6,11 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import io
-import os
 import re
 import time
 
 import plotly.graph_objects as go
 import pytest
-from choreographer.browsers import Chromium
 from fpdf.drawing import color_from_hex_string
 from pypdf import PdfReader
 
@@ -36,15 +34,6 @@ TITLE = f"Umsatz {MINUS} Zürich € 日本"
 FILTERS = ("Time range: Last 30 days", "Region is EMEA, APAC")
 
 
-def _chromium_or_skip() -> None:
-    if Chromium.find_browser(skip_local=False) is None:
-        message = ("No Chromium for Kaleido: skipping the PDF tests that draw real charts "
-                   "(apt-get install chromium, or run .venv/bin/plotly_get_chrome)")
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{message}, which CI must run")
-        pytest.skip(message)
-
-
 def _draw(figures: dict[str, go.Figure]) -> dict[str, dict[str, bytes]]:
     """Real images through the app's warm renderer (the session's shared render server)."""
     return {key: {fmt: renderer.render(figure, fmt, width=1000, height=560,
@@ -56,7 +45,6 @@ def _draw(figures: dict[str, go.Figure]) -> dict[str, dict[str, bytes]]:
 @pytest.fixture(scope="module")
 def widgets(template_db, tmp_path_factory) -> dict[str, ExportItem]:
     """One item per widget type from the demo data, each chart with real SVG and PNG images."""
-    _chromium_or_skip()
     database = Database(f"sqlite:///{template_db}")
     cache = ResultCache(tmp_path_factory.mktemp("pdf-cache"))
     items = {}
