@@ -296,10 +296,14 @@ def kpi_figure(data: WidgetData, theme: str) -> go.Figure:
 def table_figure(data: WidgetData, theme: str) -> go.Figure:
     """The table as a plotly figure, for images and reports; the page uses `table_grid`."""
     columns, rows = table_grid(data)
-    figure = go.Figure(go.Table(
-        header={"values": [column["headerName"] for column in columns], "align": "left"},
-        cells={"values": [[row.get(column["field"]) for row in rows] for column in columns],
-               "align": "left"}))
+    return grid_figure([column["headerName"] for column in columns],
+                       [[row.get(column["field"]) for row in rows] for column in columns], theme)
+
+
+def grid_figure(headers: list[str], cells: list[list], theme: str) -> go.Figure:
+    """A plotly table of `cells` (one list per column) under `headers`, themed."""
+    figure = go.Figure(go.Table(header={"values": headers, "align": "left"},
+                                cells={"values": cells, "align": "left"}))
     figure = themed(figure, theme)
     return figure.update_layout(margin={"l": 4, "r": 4, "t": 4, "b": 4})
 

@@ -12,7 +12,7 @@ from typing import BinaryIO
 import plotly.graph_objects as go
 from PIL import Image, ImageDraw, ImageFont
 
-from charts.theme import base_layout
+from charts.widgets import grid_figure
 from exports import renderer
 from exports.document import Cancelled, ExportItem, Report
 
@@ -42,15 +42,7 @@ def table_figure(item: ExportItem, theme: str) -> go.Figure:
     table = item.table
     rows = list(table.rows[:TABLE_ROWS])
     cells = [["" if row[i] is None else str(row[i]) for row in rows] for i in range(len(table.columns))]
-    figure = go.Figure(
-        go.Table(
-            header={"values": [column.label for column in table.columns], "align": "left"},
-            cells={"values": cells, "align": "left"},
-        )
-    )
-    layout = base_layout(theme)
-    layout.update(margin={"l": 4, "r": 4, "t": 4, "b": 4})
-    return figure.update_layout(**layout)
+    return grid_figure([column.label for column in table.columns], cells, theme)
 
 
 def _picture(item: ExportItem, theme: str, width: int, height: int) -> Image.Image | None:
