@@ -12,6 +12,7 @@ from dash import ClientsideFunction, Input, Output, State, clientside_callback, 
 
 from auth.account import current_account
 from callbacks.dashboard_access import dashboard_for
+from charts.theme import theme_name
 from components import ids
 from context import cache, database, now
 from data.overview_filters import filter_options
@@ -73,10 +74,6 @@ def _refused(message: str):
     return no_update, True, message
 
 
-def _theme(theme) -> str:
-    return "dark" if theme == "dark" else "light"
-
-
 @dash.callback(
     *_outputs("dashboard"),
     Input(_request("dashboard"), "data"),
@@ -98,9 +95,10 @@ def export_widget(request, ref, filters_data, cross_data, theme):
     if widget is None:
         return _refused(GONE)
     _chart, fmt, view = asked
+    theme = theme_name(theme)
     spec = record.spec.model_copy(update={"filters": filters_from_json(filters_data, record.spec.filters)})
     cross = CrossFilter.all_from_json(cross_data)
-    item = item_from_view(widget_view(widget, spec, cross, _theme(theme)), now(), view)
+    item = item_from_view(widget_view(widget, spec, cross, theme), now(), view)
     try:
         return _send(
             export_chart(
@@ -110,7 +108,7 @@ def export_widget(request, ref, filters_data, cross_data, theme):
                 dashboard_id=record.id,
                 dashboard_version=record.version,
                 filters=dashboard_filters_text(spec, cross),
-                theme=_theme(theme),
+                theme=theme,
                 size=view.get("size"),
             )
         )
@@ -132,14 +130,15 @@ def export_overview_chart(request, filters_data, theme):
     if asked is None or asked[0] not in CHARTS:
         return _refused("There is no such chart on the Overview.")
     chart, fmt, view = asked
+    theme = theme_name(theme)
     engine, results = database().engine, cache()
     options = filter_options(engine, results)
     filters = overview_filters(filters_data, {name: set(values) for name, values in options.items()})
     try:
-        item = overview_item(chart, engine, results, filters, options, _theme(theme), now(), view)
+        item = overview_item(chart, engine, results, filters, options, theme, now(), view)
         return _send(
             export_chart(
-                current_account(), item, fmt, filters=item.filters, theme=_theme(theme), size=view.get("size")
+                current_account(), item, fmt, filters=item.filters, theme=theme, size=view.get("size")
             )
         )
     except ExportFailed as error:

@@ -18,6 +18,7 @@ from dash import ClientsideFunction, Input, Output, State, clientside_callback, 
 from auth.account import current_account
 from auth.tickets import BadTicket, issue, redeem
 from callbacks.dashboard_access import dashboard_for
+from charts.theme import theme_name
 from components import ids
 from components.exports import OWN_RANGE, options_to_choices
 from context import cache, database, settings
@@ -274,7 +275,7 @@ def run(set_progress, request, filters_data, cross_data, theme):
             ExportOptions.model_validate(fields["options"]),
             filters=filters_from_json(filters_data, None),
             cross_filters=CrossFilter.all_from_json(cross_data),
-            theme="dark" if theme == "dark" else "light",
+            theme=theme_name(theme),
             progress=_progress(set_progress),
             cancelled=lambda: cache().has_flag(cancel_key(key)),
         )

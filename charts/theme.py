@@ -22,6 +22,11 @@ LIGHT_GRID, DARK_GRID = "rgba(15,23,42,0.08)", "rgba(148,163,184,0.18)"
 TEMPLATES = {"light": _template(LIGHT_GRID), "dark": _template(DARK_GRID)}
 
 
+def theme_name(value) -> str:
+    """"dark" or "light" from whatever arrived (a store, a cookie); anything else is light."""
+    return "dark" if value == "dark" else "light"
+
+
 def base_layout(theme: str) -> dict:
     """Layout settings every figure starts from: transparent, themed text and grid."""
     dark = theme == "dark"

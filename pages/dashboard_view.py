@@ -3,6 +3,7 @@ import flask
 
 from auth.account import current_account
 from callbacks.widgets import first_paint
+from charts.theme import theme_name
 from components.dashboard_page import action_button, not_found, view_page
 from components.exports import export_button, export_dialog, export_receiver
 from components.sharing import download_json_button, share_button, share_modal
@@ -31,7 +32,7 @@ def layout(dashboard_id=None, **_query):
         actions.append(share_button())
     actions.append(export_button())
     actions.append(download_json_button())
-    theme = "dark" if flask.request.cookies.get("pb_theme") == "dark" else "light"
+    theme = theme_name(flask.request.cookies.get("pb_theme"))
     drawn = first_paint(record, theme)
     widgets = [(w.id, w.title or w.type.capitalize()) for w in reading_order(record.spec)]
     with database().session() as session:
