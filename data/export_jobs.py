@@ -118,12 +118,19 @@ def fail_job(session: Session, job_id: int, message: str, status: str = "failed"
     row.status, row.error, row.finished_at, row.stored_name = status, message[:1000], utcnow(), None
 
 
-def _may_see(session: Session, account: Actor, row: ExportJob) -> bool:
+def _may_see(session: Session, account: Actor, row: ExportJob, seen: dict[int, bool] | None = None) -> bool:
+    """The author or an admin, and for a dashboard export only while they can view it (`seen`
+    remembers each dashboard's answer across a list, so a long history asks once each)."""
     if account is None or not account.active:
         return False
     if row.dashboard_id is not None:
-        dashboard = session.get(Dashboard, row.dashboard_id)
-        if dashboard is None or access_level(session, dashboard, account) is None:
+        seen = {} if seen is None else seen
+        if row.dashboard_id not in seen:
+            dashboard = session.get(Dashboard, row.dashboard_id)
+            seen[row.dashboard_id] = (
+                dashboard is not None and access_level(session, dashboard, account) is not None
+            )
+        if not seen[row.dashboard_id]:
             return False
     return account.is_admin or row.user_id == account.id
 
@@ -140,8 +147,8 @@ def list_jobs(
     )
     if not (everyone and account.is_admin):
         query = query.where(ExportJob.user_id == account.id)
-    rows = session.execute(query).all()
-    return [_record(row, name) for row, name in rows if _may_see(session, account, row)]
+    rows, seen = session.execute(query).all(), {}
+    return [_record(row, name) for row, name in rows if _may_see(session, account, row, seen)]
 
 
 def get_job(session: Session, account: Actor, job_id: object) -> JobRecord:
