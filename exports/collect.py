@@ -16,7 +16,6 @@ from collections.abc import Iterable, Iterator
 
 import plotly.graph_objects as go
 
-from charts.formatting import format_value
 from charts.widgets import column_labels, number_format, plain_values
 from context import carried
 from data.dashboard_spec import RELATIVE_RANGES, DashboardSpec, TimeRange, WidgetSpec
@@ -283,10 +282,6 @@ def stream_items(
         yield from pool.map(load, widgets)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
-
-
-def kpi_text(kpi: Kpi) -> str:
-    return format_value(kpi.value, kpi.format, kpi.currency)
 
 
 def replace_images(item: ExportItem, images: dict[str, bytes]) -> ExportItem:

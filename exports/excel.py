@@ -198,7 +198,7 @@ def _summary(book: Book, report: Report, name: str, sheet_names: dict[str, str])
         sheet.write_string(row, 1, line)
         row += 1
     row += 1
-    kpis = [item for item in report.kpis if item.kpi is not None]
+    kpis = report.kpis
     if kpis:
         row = _kpi_table(book, sheet, row, kpis) + 1
     header = book.style("header")
