@@ -163,16 +163,17 @@ class Server:
 
 
 @contextmanager
-def gunicorn(database_url: str, instance: Path, logs: Path) -> Iterator[Server]:
-    """`gunicorn app:server` on 127.0.0.1 (production settings, demo feed off), stopped afterwards
-    with its whole process group, whatever happens."""
+def gunicorn(database_url: str, instance: Path, logs: Path,
+             extra_env: dict | None = None) -> Iterator[Server]:
+    """`gunicorn app:server` on 127.0.0.1 (production settings, demo feed off, no Redis unless
+    `extra_env` says otherwise), stopped afterwards with its whole process group, whatever happens."""
     instance.mkdir(parents=True, exist_ok=True)
     logs.mkdir(parents=True, exist_ok=True)
     port = free_port()
     env = {**os.environ, "PULSEBOARD_ENV": "production", "SECRET_KEY": SECRET_KEY,
            "PULSEBOARD_INSTANCE": str(instance), "DATABASE_URL": database_url, "DEMO_FEED": "0",
            "REDIS_URL": "", "HOST": "127.0.0.1", "PORT": str(port), "DEBUG": "0",
-           "PYTHONUNBUFFERED": "1"}
+           "PYTHONUNBUFFERED": "1", **(extra_env or {})}
     access_log, error_log = logs / "access.log", logs / "gunicorn.log"
     command = [sys.executable, "-m", "gunicorn", "app:server", "--bind", f"127.0.0.1:{port}",
                "--workers", str(WORKERS), "--threads", str(THREADS), "--timeout", "120",

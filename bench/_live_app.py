@@ -98,17 +98,19 @@ def meta_of(body: str) -> dict | None:
 
 
 @contextmanager
-def sqlite_database(rows: int, folder: Path, keep: Path | None) -> Iterator[tuple[str, float | None]]:
-    """A seeded SQLite file to benchmark on: (url, seconds seeding took, None if reused from --keep)."""
+def sqlite_database(rows: int, folder: Path, keep: Path | None,
+                    end: dt.datetime = END) -> Iterator[tuple[str, float | None]]:
+    """A seeded SQLite file whose demo data ends at `end`, to benchmark on: (url, seconds seeding
+    took, None if reused from --keep)."""
     work = folder / f"sqlite-{rows}.db"
-    pristine = keep / f"demo-{rows}-{END:%Y%m%d%H%M}.db" if keep else work
+    pristine = keep / f"demo-{rows}-{end:%Y%m%d%H%M}.db" if keep else work
     seconds = None
     if not pristine.exists():
         url = f"sqlite:///{pristine}"
         upgrade(url)
         engine = make_engine(url)
         started = time.perf_counter()
-        seed_demo(engine, rows=rows, end=END, seed=SEED)
+        seed_demo(engine, rows=rows, end=end, seed=SEED)
         seconds = time.perf_counter() - started
         with engine.connect() as connection:
             connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -119,13 +121,13 @@ def sqlite_database(rows: int, folder: Path, keep: Path | None) -> Iterator[tupl
 
 
 @contextmanager
-def postgres_database(base_url: str, rows: int) -> Iterator[tuple[str, float]]:
-    """A fresh PostgreSQL schema seeded with `rows` lines, dropped afterwards."""
+def postgres_database(base_url: str, rows: int, end: dt.datetime = END) -> Iterator[tuple[str, float]]:
+    """A fresh PostgreSQL schema seeded with `rows` lines ending at `end`, dropped afterwards."""
     with fresh_postgres_schema(base_url) as engine:
         for attempt in range(1, 4):
             started = time.perf_counter()
             try:
-                seed_demo(engine, rows=rows, end=END, seed=SEED)
+                seed_demo(engine, rows=rows, end=end, seed=SEED)
                 break
             except sa.exc.OperationalError as error:
                 # seed_demo's database-wide ANALYZE can deadlock with another session's ANALYZE
