@@ -14,8 +14,9 @@ import importlib
 import dash
 from dash import _callback
 
-FEATURES = ("callbacks.theme", "callbacks.admin", "callbacks.account", "callbacks.overview",
-            "callbacks.gallery", "callbacks.sharing", "callbacks.widgets", "callbacks.dashboard_filters",
+FEATURES = ("callbacks.theme", "callbacks.preload", "callbacks.admin", "callbacks.account",
+            "callbacks.overview", "callbacks.gallery", "callbacks.sharing", "callbacks.widgets",
+            "callbacks.dashboard_filters",
             "callbacks.builder", "callbacks.editor", "callbacks.chart_exports", "callbacks.export_dialog",
             "callbacks.reports")
 _registered: tuple[dict, list, list] | None = None
