@@ -7,6 +7,7 @@ settings with `UnsafeSettings`, so a misconfigured server never starts.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import os
 import secrets
 from pathlib import Path
@@ -51,6 +52,7 @@ class Settings:
     trusted_proxies: int = 0
     export_retention_days: int = 30  # finished exports older than this are deleted, file and row
     renderer_folder: Path | None = None  # the render server's socket and lock; default instance/renderer
+    job_heartbeat_seconds: float = 10.0  # a running export says it is alive this often
 
     @property
     def exports_path(self) -> Path:
@@ -61,6 +63,11 @@ class Settings:
     def renderer_path(self) -> Path:
         """Where this host's render server listens (see exports/renderer.py)."""
         return self.renderer_folder or self.instance_path / "renderer"
+
+    @property
+    def job_stale_after(self) -> dt.timedelta:
+        """A running job silent this long is dead: four heartbeats missed."""
+        return dt.timedelta(seconds=4 * self.job_heartbeat_seconds)
 
     @property
     def production(self) -> bool:
@@ -99,6 +106,7 @@ class Settings:
             "trusted_proxies": int(env.get("TRUSTED_PROXIES", "0")),
             "export_retention_days": int(env.get("EXPORT_RETENTION_DAYS", "30")),
             "renderer_folder": Path(env["PULSEBOARD_RENDERER"]) if env.get("PULSEBOARD_RENDERER") else None,
+            "job_heartbeat_seconds": float(env.get("JOB_HEARTBEAT_SECONDS", "10")),
         }
         unknown = set(overrides) - {f.name for f in dataclasses.fields(cls)}
         if unknown:

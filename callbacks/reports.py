@@ -11,6 +11,7 @@ from components.reports import history_table
 from context import database, settings
 from data.export_jobs import ExportNotFound, delete_job, list_jobs
 from exports.files import stored_path
+from exports.run import mark_abandoned
 
 
 @dash.callback(
@@ -21,6 +22,7 @@ def history(_refresh, everyone):
     if account is None:
         return no_update
     everyone = bool(everyone) and account.is_admin
+    mark_abandoned()  # an export whose worker died shows as failed, not running for ever
     with database().session() as session:
         jobs = list_jobs(session, account, everyone=everyone)
     return history_table(jobs, account, show_author=everyone)

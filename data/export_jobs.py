@@ -12,7 +12,7 @@ import dataclasses
 import datetime as dt
 import json
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from data.dashboard_access import Actor, access_level, as_id
@@ -180,15 +180,22 @@ def expired_jobs(session: Session, retention_days: int, now: dt.datetime) -> lis
     )
 
 
-STALE_RUNNING = dt.timedelta(hours=1)  # no export runs this long: its process must have died
 DIED = "The export stopped before it finished: the process making it ended. Try again."
 
 
-def fail_abandoned(session: Session, now: dt.datetime, after: dt.timedelta = STALE_RUNNING) -> int:
-    """Mark failed every export still "running" long after it started (its process was killed
-    or the machine went down); returns how many. Their partial files are swept separately."""
+def beat(session: Session, job_id: int, now: dt.datetime) -> None:
+    """A running export is alive at `now` (see `fail_abandoned`)."""
+    session.execute(update(ExportJob).where(ExportJob.id == job_id, ExportJob.status == "running")
+                    .values(heartbeat_at=now))
+
+
+def fail_abandoned(session: Session, now: dt.datetime, after: dt.timedelta) -> int:
+    """Mark failed every export still "running" whose heartbeat (or, before its first one, its
+    start) is older than `after`: its worker was killed or its machine went down. Returns how
+    many. They never have a file to serve; their partial files are swept separately."""
+    last_sign = func.coalesce(ExportJob.heartbeat_at, ExportJob.created_at)
     rows = session.scalars(
-        select(ExportJob).where(ExportJob.status == "running", ExportJob.created_at < now - after)
+        select(ExportJob).where(ExportJob.status == "running", last_sign < now - after)
     ).all()
     for row in rows:
         row.status, row.error, row.finished_at, row.stored_name = "failed", DIED, now, None

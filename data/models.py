@@ -118,6 +118,8 @@ class ExportJob(Base):
     `file_name` is the name the browser downloads; `stored_name` is the file under the exports
     folder, present only once the export finished (it is written under a temporary name and
     renamed). `dashboard_id` is None for Overview charts; downloads obey the dashboard's access.
+    A running export touches `heartbeat_at` every few seconds: one whose heartbeat stops (its
+    worker was killed) is marked failed.
     """
 
     __tablename__ = "export_jobs"
@@ -139,6 +141,7 @@ class ExportJob(Base):
     size_bytes: Mapped[int | None] = mapped_column(Integer, nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
     finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    heartbeat_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
 
 
 class ExportPreset(Base):

@@ -8,17 +8,20 @@ dashboard's permissions are checked here, in whatever process runs the export.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
-from collections.abc import Callable, Iterable
+import threading
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
-from context import database, now, settings
+from context import carried, database, now, settings
 from data.dashboard_access import Actor
 from data.dashboard_spec import DashboardFilters
 from data.dashboards import load_dashboard
 from data.export_jobs import (
+    beat,
     expired_jobs,
     fail_abandoned,
     fail_job,
@@ -128,10 +131,35 @@ def store(job_id: int, title: str, extension: str, write: Callable[[BinaryIO], N
     return ExportResult(job_id, download, folder / stored, size)
 
 
+@contextlib.contextmanager
+def _heartbeat(job_id: int) -> Iterator[None]:
+    """While the export runs, a thread records that it is alive every `job_heartbeat_seconds`,
+    whatever the export is busy with (one long render, a large workbook). If the process dies
+    the beats stop, and `mark_abandoned` fails the job."""
+    stop, interval = threading.Event(), settings().job_heartbeat_seconds
+
+    def alive() -> None:
+        while not stop.wait(interval):
+            try:
+                with database().session() as session:
+                    beat(session, job_id, now())
+            except Exception:  # the database restarting: the next beat tries again
+                log.warning("export %s: could not record its heartbeat", job_id, exc_info=True)
+
+    thread = threading.Thread(target=carried(alive), name=f"export-{job_id}-heartbeat", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
+
+
 def _run(job_id: int, work: Callable[[], ExportResult]) -> ExportResult:
     """Run `work` for a recorded job; a failure or cancel marks the job and leaves no file."""
     try:
-        return work()
+        with _heartbeat(job_id):
+            return work()
     except Cancelled:
         with database().session() as session:
             fail_job(session, job_id, "Cancelled before it finished.", status="cancelled")
@@ -289,12 +317,18 @@ def _clamped(size) -> tuple[int, int]:
     return max(320, min(width, 3000)), max(200, min(height, 2000))
 
 
+def mark_abandoned() -> None:
+    """Mark failed the exports whose process died (their heartbeat stopped)."""
+    with database().session() as session:
+        fail_abandoned(session, now(), settings().job_stale_after)
+
+
 def _prune() -> None:
     """Delete exports past the retention period, mark failed the ones whose process died, and
     remove the files a crashed export left behind."""
     try:
+        mark_abandoned()
         with database().session() as session:
-            fail_abandoned(session, now())
             expired = expired_jobs(session, settings().export_retention_days, now())
             forget_jobs(session, [job_id for job_id, _name in expired])
             keep = stored_names(session)

@@ -327,6 +327,53 @@ def test_an_export_whose_process_died_is_marked_failed_and_its_debris_swept(serv
     assert not debris.exists()
 
 
+def test_a_running_export_beats_and_a_silent_one_is_failed_after_four_missed_beats(
+    template_db, tmp_path, database
+):
+    """A worker killed mid-export stops beating: within four heartbeats its job is failed, while
+    an export that is busy (here: waiting inside its cancel check) keeps beating and lives on."""
+    from data.export_jobs import start_job
+    from data.models import ExportJob
+    from exports.run import mark_abandoned
+    from tests.conftest import build_app
+    from tests.helpers import wait_for
+
+    app = build_app(template_db, tmp_path / "beats", job_heartbeat_seconds=0.2)
+    services = app.server.extensions[EXTENSION]
+    board = shared_board(services.database, DOCUMENT)
+    analyst = account_of(services.database, "analyst")
+    with app.server.app_context():
+        with services.database.session() as session:
+            silent = start_job(session, analyst, "Killed", "dashboard", "pdf", "detailed", {}, board.id, 1,
+                               services.clock())
+        seen = {}
+
+        def heartbeat_of(job_id):
+            with services.database.session() as session:
+                return session.get(ExportJob, job_id).heartbeat_at
+
+        def busy() -> bool:
+            """Between two widgets: stay here until this export's heartbeat has been recorded
+            twice, and the silent job has been marked failed meanwhile."""
+            with services.database.session() as session:
+                mine = session.query(ExportJob).order_by(ExportJob.id.desc()).first().id
+            seen["first"] = wait_for(lambda: heartbeat_of(mine), 10, "a first heartbeat")
+            wait_for(lambda: heartbeat_of(mine) != seen["first"], 10, "a second heartbeat")
+            mark_abandoned()
+            with services.database.session() as session:
+                seen["silent"] = session.get(ExportJob, silent).status
+                seen["mine"] = session.get(ExportJob, mine).status
+            return False
+
+        result = export_dashboard(analyst, board.id, ExportOptions(format="csv"), cancelled=busy)
+        with services.database.session() as session:
+            assert get_job(session, analyst, result.job_id).status == "done"
+            died = get_job(session, analyst, silent)
+    assert seen["silent"] == "failed" and seen["mine"] == "running"
+    assert died.status == "failed" and "process making it ended" in died.error
+    services.database.dispose()
+
+
 def test_eight_chart_exports_started_at_once_each_get_their_own_image(app, services, database, board):
     """Eight one-click exports at once, each of a different chart or size: every file is byte for
     byte the picture its own chart gives when drawn alone afterwards."""
