@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 from flask import current_app, has_app_context
 
-from data.cache import ResultCache
+from data.cache import RedisResultCache, ResultCache
 from data.db import Database
 from data.models import utcnow
 from settings import Settings
@@ -33,8 +33,15 @@ _job_services: Services | None = None
 
 def build_services(settings: Settings) -> Services:
     """Open the database and result cache that `settings` describe."""
-    return Services(settings, Database(settings.database_url),
-                    ResultCache(settings.instance_path / "query-cache"))
+    return Services(settings, Database(settings.database_url), result_cache(settings))
+
+
+def result_cache(settings: Settings) -> ResultCache:
+    """Redis when REDIS_URL is set, shared by every node of the deployment the job queue names;
+    otherwise a diskcache under instance/, shared by the processes of this machine."""
+    if settings.redis_url:
+        return RedisResultCache(settings.redis_url, settings.job_queue, settings.secret_key)
+    return ResultCache(settings.instance_path / "query-cache")
 
 
 def use_job_services(job_services: Services) -> None:
