@@ -7,16 +7,23 @@ whatever locks those threads held at that instant: we saw jobs hang forever on S
 mutex and on Python's import lock. A forkserver is a clean, single-threaded process with the
 heavy modules already imported, so each job forks from it quickly and inherits no held locks.
 The job has no Flask app, so it gets the app's settings and opens its own database and cache.
+
+When Redis is down, background work fails at once (within about 6 s when Redis hangs) with a
+message in the callback's status line, instead of the page waiting on Celery's retries.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 
+import dash
 import diskcache
 import multiprocess
+import redis
 from celery import Celery
-from dash import CeleryManager, DiskcacheManager
+from dash import CeleryManager, DiskcacheManager, html
+from kombu.exceptions import OperationalError
 
 from context import build_services, use_job_services
 from settings import Settings
@@ -24,6 +31,22 @@ from settings import Settings
 PRELOAD = ["pandas", "numpy", "sqlalchemy", "plotly.graph_objects", "dash", "diskcache",
            "callbacks.overview"]
 _job_context = None
+# Connect and read timeouts, and one quick retry (a pooled connection may have died with a
+# restarted Redis), for every Celery call to Redis. Celery's defaults retry the result store 20
+# times a second apart: a page enqueueing onto a dead Redis waited 19 s, then got an error saying
+# the app "must be restarted" (measured). Workers share these settings: a worker writing progress
+# while Redis is away fails that job rather than waiting for it.
+REDIS_TIMEOUT_SECONDS = 2.0
+QUICK_RETRY = {"max_retries": 1, "interval_start": 0.2, "interval_step": 0, "interval_max": 0.2}
+REDIS_ERRORS = (redis.RedisError, OperationalError)
+CANNOT_START = ("Background work cannot start: Pulseboard's job queue (Redis) cannot be reached. "
+                "Try again in a minute; if this persists, tell your administrator.")
+LOST_CONTACT = ("Lost contact with Pulseboard's job queue (Redis), so this result cannot be "
+                "fetched. Try again once it is back.")
+
+
+class BackgroundUnavailable(RuntimeError):
+    """Background work cannot start, or report back, because Redis cannot be reached."""
 
 
 def job_context():
@@ -58,18 +81,60 @@ class JobManager(DiskcacheManager):
         return process.pid
 
 
+class OwnTasksCelery(Celery):
+    """A Celery app whose tasks are its own. By default Celery registers each task on every app
+    in the process, so a second app (another Redis, as in the fault tests) got the first app's
+    callables, which report to the first app's Redis, and a warning for each task."""
+
+    def task(self, *args, **opts):
+        return super().task(*args, **{"shared": False, **opts})
+
+
 @functools.cache
 def celery_for(redis_url: str, queue: str) -> Celery:
     """The Celery app for background callbacks: Redis as broker and as the result store that
     Dash's CeleryManager keeps progress and results in. One per process and URL."""
-    celery = Celery("pulseboard", broker=redis_url, backend=redis_url)
+    celery = OwnTasksCelery("pulseboard", broker=redis_url, backend=redis_url)
     celery.conf.update(
         task_default_queue=queue,
         broker_connection_retry_on_startup=True,
         result_expires=3600,
         worker_hijack_root_logger=False,
+        broker_connection_timeout=REDIS_TIMEOUT_SECONDS,
+        broker_transport_options={**QUICK_RETRY, "socket_connect_timeout": REDIS_TIMEOUT_SECONDS,
+                                  "socket_timeout": REDIS_TIMEOUT_SECONDS},
+        task_publish_retry_policy=QUICK_RETRY,
+        redis_socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
+        redis_socket_timeout=REDIS_TIMEOUT_SECONDS,
+        result_backend_transport_options={"retry_policy": QUICK_RETRY},
     )
     return celery
+
+
+@contextlib.contextmanager
+def _reaching_redis(message: str):
+    """Turn Celery's and Redis' connection errors into `BackgroundUnavailable(message)`."""
+    try:
+        yield
+    except REDIS_ERRORS as error:
+        raise BackgroundUnavailable(message) from error
+    except RuntimeError as error:
+        # Celery's result store reports a failed reconnect as a RuntimeError saying the app
+        # "must be restarted"; it reconnects on the next call, so it is an outage like any other.
+        if isinstance(error.__cause__, REDIS_ERRORS):
+            raise BackgroundUnavailable(message) from error
+        raise
+
+
+def _reporting_lost_contact(method):
+    """`method` of Dash's CeleryManager, raising `BackgroundUnavailable` when Redis is down."""
+
+    @functools.wraps(method)
+    def reaching(self, *args):
+        with _reaching_redis(LOST_CONTACT):
+            return method(self, *args)
+
+    return reaching
 
 
 class CeleryJobManager(CeleryManager):
@@ -83,6 +148,33 @@ class CeleryJobManager(CeleryManager):
     def register(self, key, fn, progress):
         if key not in self.func_registry:
             super().register(key, fn, progress)
+
+    def call_job_fn(self, key, job_fn, args, context):
+        with _reaching_redis(CANNOT_START):
+            return super().call_job_fn(key, job_fn, args, context)
+
+    # What the page's polls call: with Redis down they answer with a message, not an error page.
+    get_progress = _reporting_lost_contact(CeleryManager.get_progress)
+    get_result = _reporting_lost_contact(CeleryManager.get_result)
+    get_updated_props = _reporting_lost_contact(CeleryManager.get_updated_props)
+    job_running = _reporting_lost_contact(CeleryManager.job_running)
+    terminate_job = _reporting_lost_contact(CeleryManager.terminate_job)
+
+
+@dash.hooks.error()
+def show_unavailable_background(error: Exception):
+    """Dash's error handler for every app: a `BackgroundUnavailable` goes to the failed
+    callback's status line (its `children` output whose id ends in "status"), so the user reads
+    why, and the page stops waiting. Any other error is raised again, as Dash would."""
+    outputs = dash.callback_context.outputs_list
+    specs = outputs if isinstance(outputs, list) else [outputs]
+    status = [isinstance(spec, dict) and spec.get("property") == "children"
+              and str(spec.get("id", "")).endswith("status") for spec in specs]
+    if not isinstance(error, BackgroundUnavailable) or not any(status):
+        raise error
+    message = html.Span(str(error), className="text-danger")
+    values = [message if is_status else dash.no_update for is_status in status]
+    return values if isinstance(outputs, list) else values[0]
 
 
 @functools.cache
