@@ -1,6 +1,7 @@
 """Shared fixtures: a fresh app per test over a copy of a seeded SQLite file, signed-in clients
-for every role, PostgreSQL schemas when TEST_DATABASE_URL is set, and a live server driven by
-Playwright in Chromium for the browser tests."""
+for every role, PostgreSQL schemas when TEST_DATABASE_URL is set, a live server driven by
+Playwright in Chromium for the browser tests, and Redis and PostgreSQL servers of a test's own
+for the fault tests to stop and start."""
 
 from __future__ import annotations
 
@@ -9,12 +10,19 @@ import dataclasses
 import datetime as dt
 import json
 import os
+import pwd
 import re
 import shutil
+import socket
+import subprocess
 import tempfile
+import threading
+import time
 import uuid
+from pathlib import Path
 
 import pytest
+import redis
 
 # The `app` module builds a default app on import; keep its instance folder out of the repo.
 os.environ.setdefault("PULSEBOARD_INSTANCE", tempfile.mkdtemp(prefix="pulseboard-test-"))
@@ -228,3 +236,130 @@ def fire():
     yield _fire
     for token in reversed(tokens):
         context_value.reset(token)
+
+
+# -- private Redis and PostgreSQL servers, for the fault tests to stop and start ----------------
+
+REDIS_SERVER = Path("/usr/bin/redis-server")
+POSTGRES_BIN = Path("/usr/lib/postgresql/15/bin")
+
+
+def wait_until(condition, timeout: float, what: str) -> None:
+    """Wait for `condition()` to hold, checking often; fail after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out after {timeout} s waiting for {what}"
+        threading.Event().wait(0.05)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def missing_service(message: str) -> None:
+    """Skip the test for want of a service, but fail under CI (as service_url does)."""
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{message}, which CI must run")
+    pytest.skip(message)
+
+
+def service_program(path: Path, what: str) -> Path:
+    """`path` if that program is installed; otherwise `missing_service`."""
+    if not path.exists():
+        missing_service(f"{path} is missing: skipping the tests that need {what}")
+    return path
+
+
+class RedisServer:
+    """A redis-server of our own on a free loopback port, with no persistence."""
+
+    def __init__(self, folder: Path):
+        self.folder, self.port, self.process = folder, free_port(), None
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [str(REDIS_SERVER), "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "no", "--dir", str(self.folder)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_until(self.answers, 30, "redis-server to answer")
+
+    def answers(self) -> bool:
+        client = redis.Redis(port=self.port, socket_connect_timeout=0.5, socket_timeout=0.5)
+        try:
+            return bool(client.ping())
+        except redis.RedisError:
+            return False
+        finally:
+            client.close()
+
+    def stop(self) -> None:
+        """Kill it, as a crash would."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+        if self.process is not None:
+            self.process.wait(timeout=30)
+
+
+@pytest.fixture
+def private_redis(tmp_path):
+    """A Redis only this test uses, started; the test may stop and start it."""
+    service_program(REDIS_SERVER, "a Redis server of their own")
+    server = RedisServer(tmp_path)
+    server.start()
+    yield server
+    server.stop()
+
+
+class PostgresServer:
+    """A PostgreSQL 15 cluster of our own in a temporary folder, on a free loopback port.
+
+    As root, its programs run as the `postgres` user (PostgreSQL refuses to run as root), so the
+    folder belongs to that user."""
+
+    def __init__(self, folder: Path):
+        self.folder, self.port = folder, free_port()
+        self.url = f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres"
+        self._as_owner = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+
+    def _run(self, program: str, *arguments: str) -> None:
+        subprocess.run([*self._as_owner, str(POSTGRES_BIN / program), *arguments], check=True,
+                       capture_output=True, timeout=120)
+
+    def init(self) -> None:
+        self._run("initdb", "-D", str(self.folder / "data"), "-A", "trust", "-U", "postgres",
+                  "--no-sync", "-E", "UTF8")
+
+    def start(self) -> None:
+        options = f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c fsync=off"
+        self._run("pg_ctl", "-D", str(self.folder / "data"), "-l", str(self.folder / "log"),
+                  "-o", options, "-w", "-t", "60", "start")
+
+    def stop(self, mode: str = "fast") -> None:
+        """Stop it: "fast" ends every session and rolls it back; "immediate" is a crash."""
+        self._run("pg_ctl", "-D", str(self.folder / "data"), "-m", mode, "-w", "-t", "60", "stop")
+
+
+@pytest.fixture
+def private_postgres():
+    """A PostgreSQL only this test uses, started; the test may stop and start it."""
+    service_program(POSTGRES_BIN / "initdb", "a PostgreSQL server of their own")
+    folder = Path(tempfile.mkdtemp(prefix="pulseboard-pg-"))
+    if os.geteuid() == 0:
+        try:
+            owner = pwd.getpwnam("postgres")
+        except KeyError:
+            shutil.rmtree(folder)
+            missing_service("there is no postgres user to run PostgreSQL as")
+        os.chown(folder, owner.pw_uid, owner.pw_gid)
+    server = PostgresServer(folder)
+    try:
+        server.init()
+        server.start()
+        yield server
+    finally:
+        with contextlib.suppress(subprocess.SubprocessError):
+            server.stop("immediate")
+        shutil.rmtree(folder, ignore_errors=True)
