@@ -25,6 +25,7 @@ from celery import Celery
 from dash import CeleryManager, DiskcacheManager, html
 from kombu.exceptions import OperationalError
 
+import job_liveness
 from context import build_services, use_job_services
 from settings import Settings
 
@@ -45,8 +46,16 @@ LOST_CONTACT = ("Lost contact with Pulseboard's job queue (Redis), so this resul
                 "fetched. Try again once it is back.")
 
 
-class BackgroundUnavailable(RuntimeError):
+class BackgroundFailed(RuntimeError):
+    """Background work failed for a reason the user should read in the callback's status line."""
+
+
+class BackgroundUnavailable(BackgroundFailed):
     """Background work cannot start, or report back, because Redis cannot be reached."""
+
+
+class JobDied(BackgroundFailed):
+    """The worker running the job was killed: it will never answer (see job_liveness)."""
 
 
 def job_context():
@@ -153,9 +162,25 @@ class CeleryJobManager(CeleryManager):
         with _reaching_redis(CANNOT_START):
             return super().call_job_fn(key, job_fn, args, context)
 
+    def make_job_fn(self, fn, progress, key=None):
+        """Each job beats while it runs, so the page can tell a killed worker from a slow one."""
+        return super().make_job_fn(job_liveness.beating(fn, self.handle.backend), progress, key)
+
+    def get_result(self, key, job):
+        """The job's result; `JobDied` once its worker has stopped beating without one (Dash
+        would otherwise poll a SIGKILLed worker's job, "started" for ever, as long as the page
+        is open)."""
+        result = self._stored_result(key, job)
+        if result is self.UNDEFINED and job is not None:
+            with _reaching_redis(LOST_CONTACT):
+                died = job_liveness.died(self.handle.backend, job)
+            if died:
+                raise JobDied(job_liveness.DIED)
+        return result
+
     # What the page's polls call: with Redis down they answer with a message, not an error page.
     get_progress = _reporting_lost_contact(CeleryManager.get_progress)
-    get_result = _reporting_lost_contact(CeleryManager.get_result)
+    _stored_result = _reporting_lost_contact(CeleryManager.get_result)
     get_updated_props = _reporting_lost_contact(CeleryManager.get_updated_props)
     job_running = _reporting_lost_contact(CeleryManager.job_running)
     terminate_job = _reporting_lost_contact(CeleryManager.terminate_job)
@@ -163,14 +188,16 @@ class CeleryJobManager(CeleryManager):
 
 @dash.hooks.error()
 def show_unavailable_background(error: Exception):
-    """Dash's error handler for every app: a `BackgroundUnavailable` goes to the failed
-    callback's status line (its `children` output whose id ends in "status"), so the user reads
-    why, and the page stops waiting. Any other error is raised again, as Dash would."""
+    """Dash's error handler for every app: a `BackgroundFailed` (Redis unreachable, the job's
+    worker killed) goes to the failed callback's status line (its `children` output whose id
+    ends in "status"), so the user reads why, and the page stops waiting. Any other error is
+    raised again, as Dash would."""
     outputs = dash.callback_context.outputs_list
     specs = outputs if isinstance(outputs, list) else [outputs]
-    status = [isinstance(spec, dict) and spec.get("property") == "children"
+    # An output that other callbacks also write (allow_duplicate) is named "children@<hash>".
+    status = [isinstance(spec, dict) and str(spec.get("property", "")).partition("@")[0] == "children"
               and str(spec.get("id", "")).endswith("status") for spec in specs]
-    if not isinstance(error, BackgroundUnavailable) or not any(status):
+    if not isinstance(error, BackgroundFailed) or not any(status):
         raise error
     message = html.Span(str(error), className="text-danger")
     values = [message if is_status else dash.no_update for is_status in status]

@@ -10,11 +10,14 @@ import subprocess
 import threading
 
 import pytest
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import expect, sync_playwright
 from werkzeug.serving import make_server
 
 from context import EXTENSION
+from data.dashboard_spec import parse_document
+from data.dashboards import create_dashboard
 from tests.conftest import PEOPLE, build_app
+from tests.helpers import account_of
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -122,3 +125,39 @@ def open_page(browser, live_server):
     for context in contexts:
         context.close()
     assert problems == [], "the browser console showed errors"
+
+
+def chart_widget(widget_id: str, kind: str, title: str, **fields) -> dict:
+    return {"id": widget_id, "type": kind, "title": title, "dataset": "sales", "measures": ["revenue"],
+            **fields}
+
+
+def twenty_four_charts() -> list[dict]:
+    """Twenty-four charts: even with the warm renderer (about 0.1 s a chart) a PDF of them takes a
+    few seconds, long enough to act on an export while it runs."""
+    return [chart_widget(f"w{n}", kind, f"Chart {n}", dimensions=["region"],
+                         **({"time_grain": "day"} if kind == "line" else {}))
+            for n, kind in enumerate(["line", "bar"] * 12, 1)]
+
+
+def chart_dashboard(database, owner: str, title: str, widgets: list[dict], layout: list[dict] | None = None
+                    ) -> int:
+    """A dashboard of `widgets` owned by `owner`; by default two per row, 6 columns by 4 rows each."""
+    layout = layout or [{"i": w["id"], "x": 6 * (n % 2), "y": 4 * (n // 2), "w": 6, "h": 4}
+                        for n, w in enumerate(widgets)]
+    spec = parse_document({"schema_version": 1, "title": title, "widgets": widgets, "layout": layout})
+    with database.session() as session:
+        return create_dashboard(session, account_of(database, owner), spec).id
+
+
+def expect_in_history_without_download(page, title: str, *texts: str):
+    """Close the export dialog, open /reports, and check `title`'s one row shows `texts` and has
+    nothing to download; returns the row."""
+    page.click("#xd-close")
+    page.click(".pb-navbar a.nav-link[href='/reports']")
+    row = page.locator("#xp-history tbody tr", has_text=title)
+    expect(row).to_have_count(1)
+    for text in texts:
+        expect(row).to_contain_text(text)
+    expect(row.get_by_role("link", name="Download")).to_have_count(0)
+    return row

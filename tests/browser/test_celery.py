@@ -1,4 +1,5 @@
-"""Scaled out: with REDIS_URL set, the Overview's heavy panels run on a real Celery worker."""
+"""Scaled out: with REDIS_URL set, the Overview's heavy panels and the dashboard exports run on a
+real Celery worker, and an export whose worker is killed fails cleanly and can be run again."""
 
 from __future__ import annotations
 
@@ -7,14 +8,24 @@ import subprocess
 import threading
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from playwright.sync_api import expect
+from pypdf import PdfReader
+from sqlalchemy import select
 from werkzeug.serving import make_server
 
 from background import celery_for
 from context import EXTENSION
-from tests.browser.conftest import sign_in, stop
+from data.models import ExportJob
+from tests.browser.conftest import (
+    chart_dashboard,
+    expect_in_history_without_download,
+    sign_in,
+    stop,
+    twenty_four_charts,
+)
 from tests.conftest import SECRET, build_app, service_url
 
 pytestmark = pytest.mark.browser
@@ -32,38 +43,66 @@ def _wait_for_worker(celery, process: subprocess.Popen, timeout: float = 90.0) -
     raise TimeoutError("the Celery worker did not answer within 90 s")
 
 
+class Worker:
+    """A real Celery worker process for the live app, which a test may kill and start again."""
+
+    def __init__(self, env: dict, queue: str, log_path: Path, celery):
+        self.env, self.queue, self.log_path, self.celery = env, queue, log_path, celery
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        with self.log_path.open("a") as log:
+            self.process = subprocess.Popen(
+                [str(ROOT / ".venv" / "bin" / "celery"), "-A", "worker.celery", "worker", "--pool=solo",
+                 "--without-gossip", "--without-mingle", "--loglevel=WARNING", "-Q", self.queue],
+                cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            _wait_for_worker(self.celery, self.process)
+        except (RuntimeError, TimeoutError) as error:
+            raise RuntimeError(f"{error}; worker log:\n{self.log_path.read_text()}") from None
+
+    def kill(self) -> None:
+        """SIGKILL, as the kernel's OOM killer or a lost machine would: no cleanup runs."""
+        self.process.kill()
+        self.process.wait()
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            stop(self.process, timeout=30)
+
+
 @pytest.fixture(scope="module")
-def celery_server(template_db, tmp_path_factory, celery_queue):
-    """A live app whose background callbacks go to a real Celery worker process on Redis."""
+def celery_live(template_db, tmp_path_factory, celery_queue):
+    """A live app whose background callbacks go to a real Celery worker process on Redis: its
+    URL, its database and the worker. Jobs beat every half second, so a killed worker's job is
+    known dead within two."""
     redis_url = service_url("TEST_REDIS_URL", "Redis")
     folder = tmp_path_factory.mktemp("celery")
     queue = celery_queue
-    app = build_app(template_db, folder, redis_url=redis_url, job_queue=queue)
+    app = build_app(template_db, folder, redis_url=redis_url, job_queue=queue, job_heartbeat_seconds=0.5)
     env = {**os.environ, "PULSEBOARD_ENV": "test", "PULSEBOARD_INSTANCE": str(folder),
            "DATABASE_URL": f"sqlite:///{folder / 'pulseboard.db'}", "SECRET_KEY": SECRET,
-           "REDIS_URL": redis_url, "PULSEBOARD_JOB_QUEUE": queue, "DEMO_FEED": "0"}
-    log_path = folder / "worker.log"
-    log = log_path.open("w")
-    worker = subprocess.Popen(
-        [str(ROOT / ".venv" / "bin" / "celery"), "-A", "worker.celery", "worker", "--pool=solo",
-         "--without-gossip", "--without-mingle", "--loglevel=WARNING", "-Q", queue],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+           "REDIS_URL": redis_url, "PULSEBOARD_JOB_QUEUE": queue, "DEMO_FEED": "0",
+           "JOB_HEARTBEAT_SECONDS": "0.5"}
+    worker = Worker(env, queue, folder / "worker.log", celery_for(redis_url, queue))
     server = make_server("127.0.0.1", 0, app.server, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     try:
-        try:
-            _wait_for_worker(celery_for(redis_url, queue), worker)
-        except (RuntimeError, TimeoutError) as error:
-            raise RuntimeError(f"{error}; worker log:\n{log_path.read_text()}") from None
+        worker.start()
         thread.start()
-        yield f"http://127.0.0.1:{server.server_port}"
+        yield SimpleNamespace(url=f"http://127.0.0.1:{server.server_port}",
+                              database=app.server.extensions[EXTENSION].database, worker=worker)
     finally:
         if thread.is_alive():
             server.shutdown()
         server.server_close()
-        stop(worker, timeout=30)
-        log.close()
+        worker.stop()
         app.server.extensions[EXTENSION].database.dispose()
+
+
+@pytest.fixture(scope="module")
+def celery_server(celery_live) -> str:
+    return celery_live.url
 
 
 def test_heavy_panels_are_computed_by_the_celery_worker(page, celery_server):
@@ -72,3 +111,44 @@ def test_heavy_panels_are_computed_by_the_celery_worker(page, celery_server):
     expect(page.locator("#ov-top-products .ag-row")).to_have_count(10)
     expect(page.locator("#ov-heavy-status")).to_contain_text("as of")
     expect(page.locator("#kv-revenue")).not_to_have_text("…")
+
+
+def test_an_export_runs_on_the_worker_and_a_killed_worker_fails_it_cleanly_and_a_retry_succeeds(
+        page, celery_live, tmp_path):
+    """Kill -9 the worker in the middle of a 24-chart PDF: the dialog says the export stopped,
+    /reports lists it as failed with nothing to download, and once a worker is back the same
+    export, started again, finishes on it with a PDF that opens."""
+    widgets = twenty_four_charts()
+    dashboard_id = chart_dashboard(celery_live.database, "analyst", "Killed mid-export", widgets)
+    sign_in(page, celery_live.url, "analyst", f"/dashboards/{dashboard_id}")
+    expect(page.locator("#pb-dashboard [data-widget]")).to_have_count(len(widgets))
+
+    page.click("#xd-open")
+    expect(page.locator("#xd-start")).to_be_enabled()
+    page.locator("#xd-modal").get_by_label("PDF report").check()
+    page.click("#xd-start")
+    status = page.locator("#xd-status")
+    expect(status).to_contain_text("Rendering", timeout=60_000)  # the worker is in the middle of it
+    celery_live.worker.kill()
+    expect(status).to_contain_text("stopped before it finished", timeout=30_000)
+    expect(page.locator("#xd-start")).to_be_enabled()
+    expect(page.locator("#xd-cancel")).to_be_disabled()
+
+    expect_in_history_without_download(page, "Killed mid-export", "Failed")
+    with celery_live.database.session() as session:
+        [job] = session.scalars(select(ExportJob).where(ExportJob.subject == "Killed mid-export")).all()
+    assert job.stored_name is None
+    gone = page.request.get(f"{celery_live.url}/exports/{job.id}/download")
+    assert gone.status == 404 and b"%PDF" not in gone.body()
+
+    celery_live.worker.start()
+    page.goto(f"{celery_live.url}/dashboards/{dashboard_id}")
+    page.click("#xd-open")
+    expect(page.locator("#xd-start")).to_be_enabled()
+    page.locator("#xd-modal").get_by_label("PDF report").check()
+    with page.expect_download(timeout=120_000) as info:
+        page.click("#xd-start")
+    path = tmp_path / info.value.suggested_filename
+    info.value.save_as(path)
+    assert PdfReader(path).metadata.title == "Killed mid-export"
+    expect(status).to_contain_text("Done")

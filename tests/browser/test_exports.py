@@ -20,10 +20,13 @@ import pytest
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
-from data.dashboard_spec import parse_document
-from data.dashboards import create_dashboard
+from tests.browser.conftest import (
+    chart_dashboard,
+    chart_widget,
+    expect_in_history_without_download,
+    twenty_four_charts,
+)
 from tests.browser.test_dashboards import DASH_IDLE
-from tests.helpers import account_of
 
 pytestmark = pytest.mark.browser
 
@@ -56,21 +59,6 @@ def screenshots(tmp_path) -> Path:
     folder = Path(os.environ.get("PULSEBOARD_SCREENSHOTS") or tmp_path / "screenshots")
     folder.mkdir(parents=True, exist_ok=True)
     return folder
-
-
-def _widget(widget_id: str, kind: str, title: str, **fields) -> dict:
-    return {"id": widget_id, "type": kind, "title": title, "dataset": "sales", "measures": ["revenue"],
-            **fields}
-
-
-def _dashboard(live_database, owner: str, title: str, widgets: list[dict], layout: list[dict] | None = None
-               ) -> int:
-    """A dashboard of `widgets` owned by `owner`; by default two per row, 6 columns by 4 rows each."""
-    layout = layout or [{"i": w["id"], "x": 6 * (n % 2), "y": 4 * (n // 2), "w": 6, "h": 4}
-                        for n, w in enumerate(widgets)]
-    spec = parse_document({"schema_version": 1, "title": title, "widgets": widgets, "layout": layout})
-    with live_database.session() as session:
-        return create_dashboard(session, account_of(live_database, owner), spec).id
 
 
 def _download(page, card, fmt: str, folder: Path):
@@ -108,11 +96,11 @@ def _drawn_lines(svg: bytes) -> int:
 
 def test_a_chart_downloads_as_shown_on_screen_zoomed_and_with_a_legend_entry_hidden(
         page, live_server, live_database, sign_in_as, tmp_path, screenshots):
-    dashboard_id = _dashboard(live_database, "analyst", "Chart menus", [
-        _widget("daily", "line", "Revenue by day and region", dimensions=["region"], time_grain="day"),
-        _widget("kpi", "kpi", "Revenue"),
-        _widget("regions", "bar", "Revenue by region", dimensions=["region"]),
-        _widget("countries", "table", "Top countries", dimensions=["country"], limit=10),
+    dashboard_id = chart_dashboard(live_database, "analyst", "Chart menus", [
+        chart_widget("daily", "line", "Revenue by day and region", dimensions=["region"], time_grain="day"),
+        chart_widget("kpi", "kpi", "Revenue"),
+        chart_widget("regions", "bar", "Revenue by region", dimensions=["region"]),
+        chart_widget("countries", "table", "Top countries", dimensions=["country"], limit=10),
     ], layout=[{"i": "daily", "x": 0, "y": 0, "w": 6, "h": 4},
                {"i": "kpi", "x": 6, "y": 0, "w": 6, "h": 2},
                {"i": "regions", "x": 6, "y": 2, "w": 6, "h": 2},
@@ -189,11 +177,12 @@ def _open_dialog(page) -> None:
 
 def test_a_dashboard_exports_to_excel_through_the_dialog_and_stays_in_reports(
         page, live_server, live_database, sign_in_as, screenshots):
-    charts = [_widget(f"w{n}", "bar", title, dimensions=[dimension]) for n, (title, dimension) in enumerate(
+    charts = [chart_widget(f"w{n}", "bar", title, dimensions=[dimension])
+              for n, (title, dimension) in enumerate(
         [("By region", "region"), ("By country", "country"), ("By segment", "segment"),
          ("By category", "category"), ("By sub-category", "sub_category"), ("By product", "product")])]
-    widgets = [*charts, _widget("mix", "pie", "Revenue mix", dimensions=["category"])]
-    dashboard_id = _dashboard(live_database, "analyst", "Workbook pulse", widgets)
+    widgets = [*charts, chart_widget("mix", "pie", "Revenue mix", dimensions=["category"])]
+    dashboard_id = chart_dashboard(live_database, "analyst", "Workbook pulse", widgets)
     sign_in_as("analyst", f"/dashboards/{dashboard_id}")
     expect(page.locator("#pb-dashboard [data-widget]")).to_have_count(len(widgets))
 
@@ -252,12 +241,9 @@ def test_a_dashboard_exports_to_excel_through_the_dialog_and_stays_in_reports(
 
 def test_a_cancelled_dashboard_export_stops_and_leaves_nothing_to_download(
         page, live_server, live_database, sign_in_as):
-    # Twenty-four charts: even with the warm renderer (about 0.1 s a chart) they take a few
-    # seconds, so Cancel, clicked as soon as it can be, always lands while the job still runs.
-    widgets = [_widget(f"w{n}", kind, f"Chart {n}", dimensions=["region"],
-                       **({"time_grain": "day"} if kind == "line" else {}))
-               for n, kind in enumerate(["line", "bar"] * 12, 1)]
-    dashboard_id = _dashboard(live_database, "editor", "Twenty-four charts", widgets)
+    # Cancel, clicked as soon as it can be, always lands while the 24-chart job still runs.
+    widgets = twenty_four_charts()
+    dashboard_id = chart_dashboard(live_database, "editor", "Twenty-four charts", widgets)
     sign_in_as("editor", f"/dashboards/{dashboard_id}")
     expect(page.locator("#pb-dashboard [data-widget]")).to_have_count(len(widgets))
 
@@ -272,10 +258,4 @@ def test_a_cancelled_dashboard_export_stops_and_leaves_nothing_to_download(
     expect(cancel).to_have_text("Cancel export")
     expect(page.locator("#xd-start")).to_be_enabled()
 
-    page.click("#xd-close")
-    page.click(".pb-navbar a.nav-link[href='/reports']")
-    row = page.locator("#xp-history tbody tr", has_text="Twenty-four charts")
-    expect(row).to_have_count(1)
-    expect(row).to_contain_text("PDF")
-    expect(row).to_contain_text("Cancelled")
-    expect(row.get_by_role("link", name="Download")).to_have_count(0)
+    expect_in_history_without_download(page, "Twenty-four charts", "PDF", "Cancelled")
