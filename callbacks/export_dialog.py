@@ -22,6 +22,7 @@ from charts.theme import theme_name
 from components import ids
 from components.exports import OWN_RANGE, options_to_choices
 from context import cache, database, settings
+from data.cache import CacheUnavailable
 from data.dashboards import DashboardError
 from data.export_jobs import delete_preset, last_choices, preset, presets, remember
 from data.widget_data import CrossFilter, filters_from_json
@@ -196,6 +197,7 @@ def start(_clicks, ref, *choices):
 @dash.callback(
     Output(ids.XD_CANCEL, "children"),
     Output(ids.XD_CANCEL, "disabled"),
+    Output(ids.XD_STATUS, "children", allow_duplicate=True),
     Input(ids.XD_CANCEL, "n_clicks"),
     State(ids.XD_REQUEST, "data"),
     prevent_initial_call=True,
@@ -206,16 +208,19 @@ def cancel(_clicks, request):
     The button says so until the job ends (the status line keeps the job's own progress)."""
     account = current_account()
     if not isinstance(request, dict) or account is None:
-        return no_update, no_update
+        return no_update, no_update, no_update
     try:  # only the user the export runs for may stop it: the key comes from their signed ticket
         with database().session() as session:
             owner, fields = redeem(settings().secret_key, TICKET, request.get("ticket"), session)
     except BadTicket:
-        return no_update, no_update
+        return no_update, no_update, no_update
     if owner.id != account.id:
-        return no_update, no_update
-    cache().set_flag(cancel_key(fields["key"]))
-    return "Cancelling…", True
+        return no_update, no_update, no_update
+    try:
+        cache().set_flag(cancel_key(fields["key"]))
+    except CacheUnavailable as error:  # Redis is down: the button stays, to try again
+        return no_update, no_update, html.Span(str(error), className="text-danger")
+    return "Cancelling…", True, no_update
 
 
 def _done_message(job_id: int) -> html.Span:

@@ -410,10 +410,10 @@ def test_only_the_user_an_export_runs_for_can_cancel_it(app, services, board, ac
         )
     flag = cancel_key(request["key"])
     with acting_as("editor"):  # another user who can see the dashboard, holding the same request
-        assert cancel(1, request) == (no_update, no_update)
+        assert cancel(1, request) == (no_update, no_update, no_update)
     assert not services.cache.has_flag(flag)
     with acting_as("viewer"):
         forged = {**request, "ticket": request["ticket"][:-2] + "xx"}
-        assert cancel(1, forged) == (no_update, no_update)
-        assert cancel(1, request) == ("Cancelling…", True)
+        assert cancel(1, forged) == (no_update, no_update, no_update)
+        assert cancel(1, request) == ("Cancelling…", True, no_update)
     assert services.cache.has_flag(flag)

@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 from typing import NamedTuple
 
+import dash
 import pytest
 import redis
 import sqlalchemy as sa
@@ -28,7 +29,7 @@ from data.db import Database
 from data.migrate import upgrade
 from data.models import Dashboard, DashboardVersion
 from data.overview_filters import OverviewFilters, filters_to_json
-from tests.conftest import DEMO_END, SECRET, _signed_in_client, build_app, seed_users, wait_until
+from tests.conftest import DEMO_END, PEOPLE, SECRET, _signed_in_client, build_app, seed_users, wait_until
 from tests.integration.test_dashboard_store import accounts_of, sales_spec
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -134,6 +135,29 @@ def test_a_job_polled_after_redis_went_down_says_it_lost_contact(redis_app, priv
     poll = call(client, app, HEAVY_PANELS, OVERVIEW_INPUTS, query=handles)
     assert poll.status == 200 and poll.seconds < QUICK_SECONDS
     assert "Lost contact with Pulseboard's job queue (Redis)" in shown(poll, "ov-heavy-status")
+
+
+def test_cancelling_an_export_with_redis_down_says_so_and_keeps_the_button(redis_app, private_redis):
+    from callbacks.export_dialog import cancel, start
+
+    database = redis_app.server.extensions[EXTENSION].database
+    people = accounts_of(database)
+    viewer, analyst = people["viewer"], people["analyst"]
+    with database.session() as session:
+        board = store.create_dashboard(session, analyst, sales_spec())
+        store.set_share(session, analyst, board.id, PEOPLE["viewer"][0], "view")
+    client = _signed_in_client(redis_app, "viewer")
+    with redis_app.server.test_request_context("/_dash-update-component", method="POST"):
+        from flask_login import login_user
+
+        login_user(viewer)
+        request, _status, _progress = start(
+            1, {"id": board.id}, "pdf", "detailed", "A4", "portrait", ["w1"], "dashboard", None, None)
+        private_redis.stop()
+        label, disabled, status = cancel(1, request)
+    assert (label, disabled) == (dash.no_update, dash.no_update)  # still "Cancel export", enabled
+    assert "cannot be cancelled now" in json.dumps(status.to_plotly_json(), default=str)
+    assert client.get("/").status_code == 200
 
 
 def test_with_redis_frozen_pages_and_background_work_answer_quickly(redis_app, private_redis):
