@@ -231,10 +231,13 @@ def where_clauses(dataset: Dataset, spec: QuerySpec, table: sa.Table) -> list[sa
     return clauses
 
 
-def build_select(spec: QuerySpec, dialect: str, as_components: bool = False) -> sa.Select:
-    """Return the SELECT for `spec`; raises `QueryError` for anything not allowed."""
+def build_select(spec: QuerySpec, dialect: str, as_components: bool = False,
+                 dataset: Dataset | None = None) -> sa.Select:
+    """Return the SELECT for `spec`; raises `QueryError` for anything not allowed. `dataset` is
+    the one `spec.dataset` names when the caller has resolved it (a user's dataset); by default
+    the built-in one."""
     try:
-        dataset = get_dataset(spec.dataset)
+        dataset = dataset or get_dataset(spec.dataset)
         for name in spec.measures:
             dataset.measure(name)
         groups = [dataset.dimension(name) for name in spec.dimensions]
@@ -274,9 +277,10 @@ def build_select(spec: QuerySpec, dialect: str, as_components: bool = False) -> 
     return query
 
 
-def run_query(engine: Engine, spec: QuerySpec, as_components: bool = False) -> pd.DataFrame:
+def run_query(engine: Engine, spec: QuerySpec, as_components: bool = False,
+              dataset: Dataset | None = None) -> pd.DataFrame:
     """Run `spec` in the database and return the aggregated rows (time buckets as datetimes)."""
-    query = build_select(spec, engine.dialect.name, as_components)
+    query = build_select(spec, engine.dialect.name, as_components, dataset)
     with engine.connect() as connection:
         result = connection.execute(query)
         frame = pd.DataFrame(result.fetchall(), columns=list(result.keys()))
