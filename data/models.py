@@ -1,10 +1,12 @@
-"""ORM models: the app's own tables (users, sign-in failures, dashboards) and the demo business."""
+"""ORM models: the app's own tables (users, sign-in failures, dashboards, exports, datasets and
+connected databases) and the demo business."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Date,
     DateTime,
@@ -110,6 +112,62 @@ class DashboardShare(Base):
     __table_args__ = (
         UniqueConstraint("dashboard_id", "user_id", name="uq_dashboard_shares_dashboard_user"),
     )
+
+
+class SourceConnection(Base):
+    """A database an admin connected (data/connections.py). `url_token` is the SQLAlchemy URL,
+    password included, encrypted with a key derived from SECRET_KEY (data/secrets_box.py); it
+    never leaves the server. `display_url` is the same URL with the password masked."""
+
+    __tablename__ = "source_connections"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    backend: Mapped[str] = mapped_column(String(16))  # postgresql, mysql, sqlite or duckdb
+    url_token: Mapped[str] = mapped_column(Text)
+    display_url: Mapped[str] = mapped_column(String(1000))
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class DatasetRecord(Base):
+    """A user's dataset: where its rows live and what it declares (`definition`, the JSON of
+    data/dataset_definition.DatasetDefinition).
+
+    `source` is "upload" (a table of the app's own database, `relation`), "table" (a table or
+    view of a connected database) or "sql" (a read-only SELECT on one). `revision` goes up with
+    every import, so cached answers of the rows before it are never served after.
+    """
+
+    __tablename__ = "datasets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(40), unique=True)
+    label: Mapped[str] = mapped_column(String(120))
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    source: Mapped[str] = mapped_column(String(8))
+    connection_id: Mapped[int | None] = mapped_column(
+        ForeignKey("source_connections.id", ondelete="RESTRICT"), nullable=True, index=True)
+    relation: Mapped[str | None] = mapped_column(String(400), nullable=True)
+    sql: Mapped[str | None] = mapped_column(Text, nullable=True)
+    definition: Mapped[str] = mapped_column(Text)
+    row_count: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+    refreshed_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class DatasetShare(Base):
+    """A dataset shared with one user, who may then build widgets on it."""
+
+    __tablename__ = "dataset_shares"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dataset_id: Mapped[int] = mapped_column(ForeignKey("datasets.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+
+    __table_args__ = (UniqueConstraint("dataset_id", "user_id", name="uq_dataset_shares_dataset_user"),)
 
 
 class ExportJob(Base):
