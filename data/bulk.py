@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import uuid
 from collections.abc import Mapping, Sequence
 from contextlib import contextmanager
 
@@ -16,19 +17,26 @@ def _as_python_rows(columns: Mapping[str, np.ndarray | Sequence]) -> list[tuple]
     for values in columns.values():
         if isinstance(values, np.ndarray):
             if np.issubdtype(values.dtype, np.datetime64):
-                values = _datetime_text(values)
+                values = datetime_text(values)
             lists.append(values.tolist())
         else:
             lists.append(list(values))
     return list(zip(*lists, strict=True))
 
 
-def _datetime_text(values: np.ndarray) -> np.ndarray:
-    """ISO text in the form SQLAlchemy's SQLite dialect writes, so comparisons sort correctly."""
+def datetime_text(values: np.ndarray) -> np.ndarray:
+    """ISO text in the form SQLAlchemy's SQLite dialect writes, so comparisons sort correctly;
+    None where a value is missing (NaT), never the text "NaT"."""
     if values.dtype == np.dtype("datetime64[D]"):
-        return np.datetime_as_string(values, unit="D")
-    text = np.datetime_as_string(values.astype("datetime64[us]"), unit="us")
-    return np.char.replace(text, "T", " ")
+        text = np.datetime_as_string(values, unit="D")
+    else:
+        text = np.char.replace(np.datetime_as_string(values.astype("datetime64[us]"), unit="us"), "T", " ")
+    missing = np.isnat(values)
+    if not missing.any():
+        return text
+    text = text.astype(object)
+    text[missing] = None
+    return text
 
 
 def bulk_insert(connection: Connection, table: Table, columns: Mapping[str, np.ndarray | Sequence],
@@ -70,11 +78,14 @@ def _executemany(connection: Connection, table: Table, names: list[str], chunk) 
 def _copy_postgres(connection: Connection, table_name: str, names: list[str], chunk) -> None:
     frame = pd.DataFrame({name: _for_copy(values) for name, values in chunk.items()})
     buffer = io.StringIO()
-    frame.to_csv(buffer, index=False, header=False, na_rep="\\N")
+    # COPY reads an unquoted field equal to the NULL string as NULL. A fixed marker such as \N
+    # would turn a text cell holding exactly that into NULL; a new random one never matches data.
+    null = f"pbnull{uuid.uuid4().hex}"
+    frame.to_csv(buffer, index=False, header=False, na_rep=null)
     quoted = ", ".join(f'"{name}"' for name in names)
     cursor = connection.connection.driver_connection.cursor()
     try:
-        with cursor.copy(f"COPY {table_name} ({quoted}) FROM STDIN WITH (FORMAT csv, NULL '\\N')") as copy:
+        with cursor.copy(f"COPY {table_name} ({quoted}) FROM STDIN WITH (FORMAT csv, NULL '{null}')") as copy:
             copy.write(buffer.getvalue())
     finally:
         cursor.close()

@@ -19,7 +19,7 @@ import numpy as np
 import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict
 
-from data.bulk import _datetime_text, bulk_insert
+from data.bulk import bulk_insert, datetime_text
 from data.upload_limits import UploadError, UploadLimits
 from data.upload_plan import ImportPlan, sql_names
 from data.upload_source import open_source, read_chunks
@@ -173,7 +173,7 @@ def _stored(converted: Converted, kind: str) -> np.ndarray:
     text in the form SQLAlchemy stores them on SQLite (which PostgreSQL's COPY reads as well)."""
     values = converted.values
     if kind in ("date", "datetime"):
-        values = _datetime_text(values)
+        values = datetime_text(values)
     stored = values.astype(object)
     stored[converted.missing] = None
     return stored

@@ -124,6 +124,17 @@ def test_formula_like_text_is_stored_unchanged_never_evaluated(engine, tmp_path)
     assert {row["note"] for row in table_rows(engine, "upload_sales")} == {None, *NOTES[1:]}
 
 
+def test_text_that_looks_like_a_null_marker_stays_text_and_empty_cells_are_null(engine, tmp_path):
+    """PostgreSQL's COPY reads its NULL marker as NULL: a cell holding exactly \\N, or "NaT", is
+    still the text the file holds, while an empty cell (a missing date too) is NULL."""
+    path = tmp_path / "markers.csv"
+    path.write_text("day,code\n2026-01-02,\\N\n,NaT\n2026-01-04,\n", encoding="utf-8")
+    imported(engine, path)
+    rows = table_rows(engine, "upload_sales")
+    assert [row["code"] for row in rows] == ["\\N", "NaT", None]
+    assert [row["day"] is None for row in rows] == [False, True, False]
+
+
 def test_a_chosen_workbook_sheet_imports_with_its_excel_dates(engine, tmp_path):
     path = tmp_path / "book.xlsx"
     workbook = openpyxl.Workbook()
