@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8050
 export HOST PORT
 
-.PHONY: run test migrate seed install install-dev chromium lint format bench-seed bench-live bench-dashboard bench-exports constraints clean help
+.PHONY: run test migrate seed install install-dev chromium lint format bench-seed bench-live bench-dashboard bench-exports bench-load constraints clean help
 
 help:
 	@echo "make run      install, migrate, seed the demo and serve on http://$(HOST):$(PORT)"
@@ -69,6 +69,10 @@ bench-dashboard: install-dev
 # Exports: warm PNG, 8-widget PDF and workbook against plotly's cold path, 100k rows to Excel.
 bench-exports: install
 	$(PY) bench/exports.py $(ARGS)
+
+# N signed-in users keeping the Overview live against gunicorn, SQLite + diskcache then PostgreSQL + Redis + Celery.
+bench-load: install-dev
+	$(PY) bench/load.py $(ARGS)
 
 constraints: $(VENV)/.dev-installed
 	{ head -3 constraints.txt; $(VENV)/bin/pip freeze --exclude-editable; } > constraints.tmp && mv constraints.tmp constraints.txt

@@ -221,15 +221,22 @@ def server_times(access_log: Path) -> dict[str, list[dict]]:
     return runs
 
 
+def process_cpu_seconds() -> Iterator[tuple[int, str, float, float]]:
+    """(process group, command, CPU seconds, CPU seconds of its reaped children) of every live
+    process, user + system time, as /proc has them now."""
+    tick = os.sysconf("SC_CLK_TCK")
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue  # the process ended while we looked
+        command, fields = text[text.find("(") + 1:text.rfind(")")], text.rsplit(")", 1)[1].split()
+        # pgrp is field 5 of proc(5), utime to cstime fields 14 to 17, counted after the command name
+        yield (int(fields[2]), command, (int(fields[11]) + int(fields[12])) / tick,
+               (int(fields[13]) + int(fields[14])) / tick)
+
+
 def group_cpu_seconds(group: int) -> float:
     """CPU time (user + system) used so far by the live processes of process group `group`: the
     server's CPU cost, which, unlike its wall time, other load on the machine does not inflate."""
-    ticks = 0
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue  # the process ended while we looked
-        if int(fields[2]) == group:  # pgrp (field 5 of proc(5), counted after the command name)
-            ticks += int(fields[11]) + int(fields[12])  # utime, stime
-    return ticks / os.sysconf("SC_CLK_TCK")
+    return sum(own for pgrp, _, own, _ in process_cpu_seconds() if pgrp == group)
