@@ -20,6 +20,7 @@ import functools
 import dash
 import diskcache
 import multiprocess
+import psutil
 import redis
 from celery import Celery
 from dash import CeleryManager, DiskcacheManager, html
@@ -88,6 +89,19 @@ class JobManager(DiskcacheManager):
         )
         process.start()
         return process.pid
+
+    # Dash checks that a job's process exists and then reads it; a job that ends between the two
+    # (it finished, the usual case) raised psutil.NoSuchProcess and answered the poll with a 500
+    # (seen under the load test). A process that is gone is neither running nor to be stopped.
+    def terminate_job(self, job):
+        with contextlib.suppress(psutil.NoSuchProcess):
+            super().terminate_job(job)
+
+    def job_running(self, job):
+        try:
+            return super().job_running(job)
+        except psutil.NoSuchProcess:
+            return False
 
 
 class OwnTasksCelery(Celery):
