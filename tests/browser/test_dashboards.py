@@ -277,3 +277,33 @@ def test_every_widget_type_draws_on_the_view_and_a_click_cross_filters(
     page.wait_for_function(DASH_IDLE)
     chip.locator("button").click()
     expect(chip).to_have_count(0)
+
+
+PLOTLY_TIMING = """() => {
+    const entries = performance.getEntriesByType("resource");
+    const plotly = entries.filter((e) => /\\/public\\/plotly-[0-9a-f]+\\.min\\.js/.test(e.name));
+    const answers = entries.filter((e) => e.name.includes("/_dash-update-component"));
+    const page = answers.reduce((big, e) => (!big || e.decodedBodySize > big.decodedBodySize ? e : big),
+                                null);
+    return {plotly: plotly.map((e) => e.startTime), pageAnswered: page && page.responseEnd};
+}"""
+
+
+def test_plotly_js_loads_while_a_dashboard_is_answered_and_not_on_pages_without_graphs(
+        page, live_server, live_database, sign_in_as):
+    """plotly.js is requested as a dashboard's page callback goes out, so it compiles while the
+    server computes the widgets (dcc.Graph alone would ask for it only once a graph mounts, after
+    the answer); the history page, which draws no graph, never loads it."""
+    spec, _ = add_widget(DashboardSpec(title="One chart"), "bar")
+    with live_database.session() as session:
+        dashboard_id = create_dashboard(session, account_of(live_database, "analyst"), spec).id
+    page.add_init_script("performance.setResourceTimingBufferSize(2000)")
+    sign_in_as("analyst", "/reports")
+    page.wait_for_function(DASH_IDLE)
+    assert page.evaluate(PLOTLY_TIMING)["plotly"] == []
+
+    page.goto(f"{live_server}/dashboards/{dashboard_id}")
+    page.wait_for_selector("#pb-dashboard .js-plotly-plot .main-svg")
+    timing = page.evaluate(PLOTLY_TIMING)
+    assert len(timing["plotly"]) == 1  # once: dcc.Graph took the script already loading
+    assert timing["plotly"][0] < timing["pageAnswered"]
