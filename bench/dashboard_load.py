@@ -257,7 +257,7 @@ class Browser:
             state = page.evaluate("""() => ({...window.__pbBench, timeOrigin: performance.timeOrigin,
                 url: location.href, nav: performance.getEntriesByType("navigation")[0].toJSON(),
                 plotlyJs: performance.getEntriesByType("resource")
-                    .filter((entry) => /\/plotly[^/]*\.min\.js/.test(entry.name))
+                    .filter((entry) => /\\/plotly[^/]*\\.min\\.js/.test(entry.name))
                     .map((entry) => entry.responseEnd)})""")
             metrics = {m["name"]: m["value"] for m in devtools.send("Performance.getMetrics")["metrics"]}
         except PlaywrightError as error:
