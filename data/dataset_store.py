@@ -1,0 +1,200 @@
+"""Users' datasets as stored: who may read and change them, and their definitions.
+
+One rule, `access`: admins and the owner may read and manage a dataset; the users it is shared
+with may read it (build widgets on it, export them). Anyone else is told the dataset does not
+exist or is not theirs, in one message that never says which.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import re
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from data.dashboard_access import Actor
+from data.dataset_definition import RESERVED, DatasetDefinition, DefinitionError, parse_definition
+from data.datasets import BUILT_IN
+from data.models import DatasetRecord, DatasetShare, User, utcnow
+from data.upload_import import ImportResult
+
+NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+SOURCES = ("upload", "table", "sql")
+CREATOR_ROLES = ("admin", "analyst")
+NUMBER_KINDS = ("integer", "decimal")
+
+
+class DatasetError(ValueError):
+    """A dataset operation was refused; the message is safe to show."""
+
+
+class NoAccess(DatasetError):
+    """No such dataset, or one the user may not read (never told apart)."""
+
+    def __init__(self, name: str):
+        super().__init__(f"No access to dataset {name!r}: it does not exist, or it is not shared with you.")
+
+
+@dataclasses.dataclass(frozen=True)
+class DatasetInfo:
+    """A dataset as lists and the query builder need it."""
+
+    id: int
+    name: str
+    label: str
+    source: str
+    owner_id: int
+    owner_name: str
+    relation: str | None
+    connection_id: int | None
+    definition: DatasetDefinition
+    row_count: int | None
+    revision: int
+    refreshed_at: dt.datetime | None
+    may_manage: bool
+
+
+def _shared_with(session: Session, record: DatasetRecord, account: Actor) -> bool:
+    return session.scalar(select(DatasetShare.id).where(
+        DatasetShare.dataset_id == record.id, DatasetShare.user_id == account.id)) is not None
+
+
+def access(session: Session, account: Actor | None, record: DatasetRecord) -> str | None:
+    """"manage", "read" or None."""
+    if account is None or not account.active:
+        return None
+    if account.is_admin or record.owner_id == account.id:
+        return "manage"
+    return "read" if _shared_with(session, record, account) else None
+
+
+def _info(session: Session, record: DatasetRecord, level: str) -> DatasetInfo:
+    owner = session.get(User, record.owner_id)
+    return DatasetInfo(record.id, record.name, record.label, record.source, record.owner_id,
+                       owner.display_name if owner else "(deleted user)", record.relation,
+                       record.connection_id, parse_definition(json.loads(record.definition)),
+                       record.row_count, record.revision, record.refreshed_at, level == "manage")
+
+
+def get_dataset_info(session: Session, account: Actor | None, name: object,
+                     need: str = "read") -> DatasetInfo:
+    """The dataset called `name` if `account` may `need` ("read" or "manage") it; else `NoAccess`."""
+    record = session.scalar(select(DatasetRecord).where(DatasetRecord.name == str(name)))
+    level = access(session, account, record) if record is not None else None
+    if level is None or (need == "manage" and level != "manage"):
+        raise NoAccess(str(name))
+    return _info(session, record, level)
+
+
+def readable_datasets(session: Session, account: Actor | None) -> list[DatasetInfo]:
+    """Every dataset `account` may read, by label."""
+    if account is None or not account.active:
+        return []
+    query = select(DatasetRecord).order_by(DatasetRecord.label, DatasetRecord.id)
+    if not account.is_admin:
+        shared = select(DatasetShare.dataset_id).where(DatasetShare.user_id == account.id)
+        query = query.where((DatasetRecord.owner_id == account.id) | DatasetRecord.id.in_(shared))
+    return [_info(session, record, "manage" if account.is_admin or record.owner_id == account.id else "read")
+            for record in session.scalars(query)]
+
+
+def check_name(session: Session, name: str) -> str:
+    if not NAME.match(name or ""):
+        raise DatasetError("A dataset's name is lower-case letters, digits and _, starting with a letter "
+                           "(at most 40): it is how dashboards refer to it.")
+    if name in BUILT_IN or session.scalar(select(DatasetRecord.id).where(DatasetRecord.name == name)):
+        raise DatasetError(f"There is already a dataset called {name!r}.")
+    return name
+
+
+def _field_names(columns: list[str]) -> dict[str, str]:
+    """A field name for each SQL column name: at most 40 characters, no "__", not reserved, and
+    no two alike."""
+    names: dict[str, str] = {}
+    for column in columns:
+        base = re.sub(r"_+", "_", re.sub(r"[^a-z0-9_]", "_", column.lower())).strip("_")[:36] or "field"
+        base = base if base[0].isalpha() else f"f_{base}"[:36]
+        name, n = base, 1
+        while name in names.values() or name in RESERVED:
+            n += 1
+            name = f"{base}_{n}"
+        names[column] = name
+    return names
+
+
+def definition_of_upload(result: ImportResult) -> DatasetDefinition:
+    """A first definition for an imported table: text and true/false columns as dimensions,
+    each number column summed, and a count of rows; the owner refines it on /data."""
+    fields = _field_names([column.column for column in result.columns] + ["rows"])
+    columns = [{"name": column.column, "type": column.kind} for column in result.columns]
+    dimensions = [{"name": fields[column.column], "label": column.name[:120], "column": column.column}
+                  for column in result.columns if column.kind in ("text", "boolean")]
+    measures = [{"name": fields[column.column], "label": column.name[:120], "column": column.column,
+                 "aggregation": "sum", "format": "integer" if column.kind == "integer" else "decimal"}
+                for column in result.columns if column.kind in NUMBER_KINDS]
+    measures.append({"name": fields["rows"], "label": "Rows", "aggregation": "count", "format": "integer",
+                     "column": result.time_column or result.columns[0].column})
+    try:
+        return parse_definition({"columns": columns, "time_column": result.time_column,
+                                 "dimensions": dimensions, "measures": measures})
+    except DefinitionError as error:
+        raise DatasetError(f"The imported table cannot be described as a dataset: {error}") from None
+
+
+def create_dataset(session: Session, account: Actor, name: str, label: str, source: str,
+                   definition: DatasetDefinition, *, relation: str | None = None,
+                   connection_id: int | None = None, sql: str | None = None,
+                   row_count: int | None = None, now: dt.datetime | None = None) -> DatasetInfo:
+    """Record a new dataset owned by `account` (an admin or an analyst)."""
+    if account is None or not account.active or account.role not in CREATOR_ROLES:
+        raise DatasetError("Only admins and analysts can add datasets.")
+    if source not in SOURCES:
+        raise DatasetError(f"A dataset's source is one of: {', '.join(SOURCES)}.")
+    label = (label or "").strip()
+    if not label or len(label) > 120:
+        raise DatasetError("Give the dataset a title of at most 120 characters.")
+    now = now or utcnow()
+    record = DatasetRecord(name=check_name(session, name), label=label, owner_id=account.id, source=source,
+                           connection_id=connection_id, relation=relation, sql=sql,
+                           definition=definition.model_dump_json(), row_count=row_count, revision=1,
+                           refreshed_at=now, created_at=now, updated_at=now)
+    session.add(record)
+    session.flush()
+    return _info(session, record, "manage")
+
+
+def update_definition(session: Session, account: Actor, name: str, definition: DatasetDefinition,
+                      now: dt.datetime | None = None) -> DatasetInfo:
+    """Replace what the dataset declares (its owner or an admin). The columns stay those of the
+    source: a definition may not invent a column the table does not have."""
+    info = get_dataset_info(session, account, name, "manage")
+    if definition.column_types() != info.definition.column_types():
+        raise DatasetError("The columns are those of the source; change what the dataset declares "
+                           "about them, not the columns themselves.")
+    record = session.get(DatasetRecord, info.id)
+    record.definition, record.updated_at = definition.model_dump_json(), now or utcnow()
+    return _info(session, record, "manage")
+
+
+def record_refresh(session: Session, dataset_id: int, rows: int, now: dt.datetime | None = None) -> None:
+    """Rows were imported again: a new revision, so no cached answer of the old rows is served."""
+    record = session.get(DatasetRecord, dataset_id)
+    record.row_count, record.refreshed_at = rows, now or utcnow()
+    record.revision += 1
+
+
+def share_dataset(session: Session, account: Actor, name: str, email: str, shared: bool = True) -> None:
+    """Let the user with `email` read the dataset (or no longer); needs manage."""
+    info = get_dataset_info(session, account, name, "manage")
+    user = session.scalar(select(User).where(User.email == email.strip().lower()))
+    if user is None:
+        raise DatasetError(f"There is no user with the email {email!r}.")
+    existing = session.scalar(select(DatasetShare).where(DatasetShare.dataset_id == info.id,
+                                                         DatasetShare.user_id == user.id))
+    if shared and existing is None:
+        session.add(DatasetShare(dataset_id=info.id, user_id=user.id))
+    elif not shared and existing is not None:
+        session.delete(existing)
