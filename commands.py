@@ -1,5 +1,5 @@
-"""Command-line tools: `flask --app app users ...`, `... demo ...`, `... dashboards ...` and
-`... report ...`."""
+"""Command-line tools: `flask --app app users ...`, `... demo ...`, `... dashboards ...`,
+`... report ...` and `... datasets ...` (dataset_commands.py)."""
 
 from __future__ import annotations
 
@@ -269,7 +269,10 @@ def report(dashboard_id: int, fmt: str, template: str, page_size: str, orientati
 
 
 def register_commands(server: Flask) -> None:
+    from dataset_commands import datasets  # it uses COMMAND_LINE_ADMIN from here
+
     server.cli.add_command(users)
     server.cli.add_command(demo)
     server.cli.add_command(dashboards)
     server.cli.add_command(report)
+    server.cli.add_command(datasets)
