@@ -58,10 +58,7 @@ def service_url(variable: str, what: str) -> str:
     """Return a service URL from the environment; skip without it, but fail under CI."""
     url = os.environ.get(variable)
     if not url:
-        message = f"{variable} is not set: skipping the tests that need {what}"
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{message}, which CI must run")
-        pytest.skip(message)
+        missing_service(f"{variable} is not set: skipping the tests that need {what}")
     return url
 
 
@@ -244,10 +241,14 @@ REDIS_SERVER = Path("/usr/bin/redis-server")
 POSTGRES_BIN = Path("/usr/lib/postgresql/15/bin")
 
 
-def wait_until(condition, timeout: float, what: str) -> None:
-    """Wait for `condition()` to hold, checking often; fail after `timeout` seconds."""
+def wait_until(condition, timeout: float, what: str = "the condition"):
+    """Poll `condition()` until it returns something truthy, and return that; fail after
+    `timeout` seconds. The one way tests wait: never a bare sleep."""
     deadline = time.monotonic() + timeout
-    while not condition():
+    while True:
+        value = condition()
+        if value:
+            return value
         assert time.monotonic() < deadline, f"timed out after {timeout} s waiting for {what}"
         threading.Event().wait(0.05)
 
@@ -259,7 +260,7 @@ def free_port() -> int:
 
 
 def missing_service(message: str) -> None:
-    """Skip the test for want of a service, but fail under CI (as service_url does)."""
+    """Skip the test for want of a service, but fail under CI, which must run every test."""
     if os.environ.get("CI") == "true":
         pytest.fail(f"{message}, which CI must run")
     pytest.skip(message)

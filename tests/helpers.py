@@ -1,20 +1,15 @@
-"""Helpers for tests that call callbacks directly: reading Dash component trees, the account
-of one of the test people, and waiting for a condition."""
+"""Helpers for tests that call callbacks directly: reading Dash component trees, and the account
+of one of the test people."""
 
 from __future__ import annotations
 
-import threading
-import time
-from collections.abc import Callable, Iterator
-from typing import TypeVar
+from collections.abc import Iterator
 
 from auth.account import Account
 from data import users as user_commands
 from data.dashboard_spec import parse_document
 from data.dashboards import create_dashboard, set_share
 from tests.conftest import PEOPLE
-
-T = TypeVar("T")
 
 
 def text_of(component) -> str:
@@ -65,14 +60,3 @@ def shared_board(database, document: dict):
         set_share(session, owner, record.id, PEOPLE["viewer"][0], "view")
     return record
 
-
-def wait_for(condition: Callable[[], T], timeout: float, what: str = "the condition") -> T:
-    """Poll `condition()` until it returns something truthy, and return that; fail after
-    `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        assert time.monotonic() < deadline, f"timed out after {timeout} s waiting for {what}"
-        threading.Event().wait(0.05)

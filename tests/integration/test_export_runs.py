@@ -335,8 +335,7 @@ def test_a_running_export_beats_and_a_silent_one_is_failed_after_four_missed_bea
     from data.export_jobs import start_job
     from data.models import ExportJob
     from exports.run import mark_abandoned
-    from tests.conftest import build_app
-    from tests.helpers import wait_for
+    from tests.conftest import build_app, wait_until
 
     app = build_app(template_db, tmp_path / "beats", job_heartbeat_seconds=0.2)
     services = app.server.extensions[EXTENSION]
@@ -357,8 +356,8 @@ def test_a_running_export_beats_and_a_silent_one_is_failed_after_four_missed_bea
             twice, and the silent job has been marked failed meanwhile."""
             with services.database.session() as session:
                 mine = session.query(ExportJob).order_by(ExportJob.id.desc()).first().id
-            seen["first"] = wait_for(lambda: heartbeat_of(mine), 10, "a first heartbeat")
-            wait_for(lambda: heartbeat_of(mine) != seen["first"], 10, "a second heartbeat")
+            seen["first"] = wait_until(lambda: heartbeat_of(mine), 10, "a first heartbeat")
+            wait_until(lambda: heartbeat_of(mine) != seen["first"], 10, "a second heartbeat")
             mark_abandoned()
             with services.database.session() as session:
                 seen["silent"] = session.get(ExportJob, silent).status

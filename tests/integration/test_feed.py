@@ -21,23 +21,12 @@ from data.db import Database
 from data.feed import DemoFeed
 from data.migrate import upgrade
 from data.models import Customer, ForecastMonth, Order, OrderLine, Product
-from tests.conftest import DEMO_END
+from tests.conftest import DEMO_END, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 NOW = DEMO_END + dt.timedelta(minutes=30)
 THIS_MONTH = NOW.date().replace(day=1)
 INTERVAL = 0.05
-
-
-def wait_until(condition: Callable[[], bool], timeout: float) -> bool:
-    """Poll `condition` until it holds or `timeout` seconds pass; return whether it held."""
-    deadline = time.monotonic() + timeout
-    pause = threading.Event()
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        pause.wait(0.05)
-    return condition()
 
 
 def holds_throughout(condition: Callable[[], bool], seconds: float) -> bool:
@@ -182,7 +171,7 @@ def test_started_feed_writes_lines_then_stop_ends_its_thread_and_its_writing(eng
     feed = DemoFeed(engine, interval=INTERVAL, seed=15, orders_per_second=40).start()
     try:
         (thread,) = [thread for thread in threading.enumerate() if thread.name == "demo-feed"]
-        assert wait_until(lambda: count(engine, OrderLine) > lines_before, timeout=10)
+        wait_until(lambda: count(engine, OrderLine) > lines_before, 10, "the feed to write lines")
     finally:
         stopping = time.monotonic()
         feed.stop(timeout=5)

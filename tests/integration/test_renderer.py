@@ -17,7 +17,6 @@ import socket
 import subprocess
 import sys
 import threading
-import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -28,18 +27,11 @@ import pytest
 
 from exports import renderer
 from exports.renderer import BrowserMissing, RenderError, ServerOptions
+from tests.conftest import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 SVG = "{http://www.w3.org/2000/svg}"
-
-
-def wait_until(condition, timeout: float = 30.0, what: str = "the condition") -> None:
-    """Wait for `condition()` to hold, checking often; fail after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        threading.Event().wait(0.02)
 
 
 def png_size(image: bytes) -> tuple[int, int]:
