@@ -184,38 +184,34 @@ class CeleryJobManager(CeleryManager):
         """The job's result; `JobDied` once its worker has stopped beating without one (Dash
         would otherwise poll a SIGKILLed worker's job, "started" for ever, as long as the page
         is open)."""
-        result = self._stored_result(key, job)
-        if result is self.UNDEFINED and job is not None:
-            with _reaching_redis(LOST_CONTACT):
-                died = job_liveness.died(self.handle.backend, job)
-            if died:
-                raise JobDied(job_liveness.DIED)
+        with _reaching_redis(LOST_CONTACT):
+            result = super().get_result(key, job)
+        if result is self.UNDEFINED and job is not None and job_liveness.died(self.handle.backend, job):
+            raise JobDied(job_liveness.DIED)
         return result
 
     # What the page's polls call: with Redis down they answer with a message, not an error page.
     get_progress = _reporting_lost_contact(CeleryManager.get_progress)
-    _stored_result = _reporting_lost_contact(CeleryManager.get_result)
     get_updated_props = _reporting_lost_contact(CeleryManager.get_updated_props)
     job_running = _reporting_lost_contact(CeleryManager.job_running)
     terminate_job = _reporting_lost_contact(CeleryManager.terminate_job)
 
 
-@dash.hooks.error()
-def show_unavailable_background(error: Exception):
-    """Dash's error handler for every app: a `BackgroundFailed` (Redis unreachable, the job's
-    worker killed) goes to the failed callback's status line (its `children` output whose id
-    ends in "status"), so the user reads why, and the page stops waiting. Any other error is
-    raised again, as Dash would."""
-    outputs = dash.callback_context.outputs_list
-    specs = outputs if isinstance(outputs, list) else [outputs]
-    # An output that other callbacks also write (allow_duplicate) is named "children@<hash>".
-    status = [isinstance(spec, dict) and str(spec.get("property", "")).partition("@")[0] == "children"
-              and str(spec.get("id", "")).endswith("status") for spec in specs]
-    if not isinstance(error, BackgroundFailed) or not any(status):
-        raise error
-    message = html.Span(str(error), className="text-danger")
-    values = [message if is_status else dash.no_update for is_status in status]
-    return values if isinstance(outputs, list) else values[0]
+def status_line_on_failure(status_id: str):
+    """A background callback's `on_error`: a `BackgroundFailed` (Redis unreachable, the job's
+    worker killed) is written into the callback's output `status_id`, so the user reads why and
+    the page stops waiting; any other error is raised again, as Dash would."""
+
+    def on_error(error: Exception):
+        if not isinstance(error, BackgroundFailed):
+            raise error
+        outputs = dash.callback_context.outputs_list
+        specs = outputs if isinstance(outputs, list) else [outputs]
+        message = html.Span(str(error), className="text-danger")
+        values = [message if spec["id"] == status_id else dash.no_update for spec in specs]
+        return values if isinstance(outputs, list) else values[0]
+
+    return on_error
 
 
 @functools.cache

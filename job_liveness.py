@@ -9,14 +9,16 @@ whose alive key expired (four beats missed) is dead: the page is told so instead
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import threading
+from collections.abc import Callable, Iterator
 
 import redis
 from celery import current_task
 
-from context import settings
+from context import carried, settings
 
 log = logging.getLogger(__name__)
 STARTED = "pulseboard:job-started:{}"
@@ -26,32 +28,50 @@ DIED = ("This stopped before it finished: the worker running it ended. Nothing w
         "start it again.")
 
 
+@contextlib.contextmanager
+def heartbeat(beat: Callable[[], None], name: str) -> Iterator[None]:
+    """While the block runs, a thread calls `beat()` every `job_heartbeat_seconds`, whatever the
+    block is busy with; a beat that fails (the store restarting) is logged and tried again at
+    the next. Used by Celery jobs (below) and by exports (their job row, exports/run.py)."""
+    stop, interval = threading.Event(), settings().job_heartbeat_seconds
+    beat = carried(beat)
+
+    def beating() -> None:
+        while not stop.wait(interval):
+            try:
+                beat()
+            except Exception:
+                log.warning("%s: could not record its heartbeat", name, exc_info=True)
+
+    thread = threading.Thread(target=beating, name=f"{name}-heartbeat", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
+
+
 def beating(fn, backend):
     """`fn`, run as a Celery job that beats while it runs (see the module's docstring)."""
 
     @functools.wraps(fn)
     def run(*args, **kwargs):
         job, client = current_task.request.id, backend.client
-        interval = settings().job_heartbeat_seconds
-        alive_ms = int(4 * interval * 1000)
-        stop = threading.Event()
+        started, alive = STARTED.format(job), ALIVE.format(job)
+        alive_ms = int(4 * settings().job_heartbeat_seconds * 1000)
 
         def beat() -> None:
-            while not stop.wait(interval):
-                try:
-                    client.set(ALIVE.format(job), 1, px=alive_ms)
-                except redis.RedisError:
-                    log.warning("job %s: could not record its heartbeat", job, exc_info=True)
+            client.set(alive, 1, px=alive_ms)
 
-        client.set(ALIVE.format(job), 1, px=alive_ms)  # alive before started: never seen dead early
-        client.set(STARTED.format(job), 1, ex=STARTED_SECONDS)
-        thread = threading.Thread(target=beat, name=f"job-{job}-heartbeat", daemon=True)
-        thread.start()
+        beat()  # alive before started: never seen dead early
+        client.set(started, 1, ex=STARTED_SECONDS)
         try:
-            return fn(*args, **kwargs)
-        finally:
-            stop.set()
-            thread.join()
+            with heartbeat(beat, f"job {job}"):
+                return fn(*args, **kwargs)
+        finally:  # finished: nothing to tell about it any more (the keys expire anyway)
+            with contextlib.suppress(redis.RedisError):
+                client.delete(started, alive)
 
     return run
 
@@ -59,8 +79,8 @@ def beating(fn, backend):
 def died(backend, job: str) -> bool:
     """The job started on a worker and has stopped beating without a result. Unknown (Redis
     unreachable) counts as alive: the page waits rather than report a death it did not see."""
-    try:
-        client = backend.client
-        return bool(client.exists(STARTED.format(job))) and not client.exists(ALIVE.format(job))
+    try:  # one round trip, on every poll of an unfinished job
+        started, alive = backend.client.mget(STARTED.format(job), ALIVE.format(job))
+        return started is not None and alive is None
     except redis.RedisError:
         return False

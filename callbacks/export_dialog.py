@@ -17,6 +17,7 @@ from dash import ClientsideFunction, Input, Output, State, clientside_callback, 
 
 from auth.account import current_account
 from auth.tickets import BadTicket, issue, redeem
+from background import status_line_on_failure
 from callbacks.dashboard_access import dashboard_for
 from charts.theme import theme_name
 from components import ids
@@ -264,6 +265,7 @@ def _progress(set_progress):
         (Output(ids.XD_CANCEL, "children"), "Cancel export", "Cancel export"),
         (Output(ids.XD_PROGRESS, "animated"), True, False),
     ],
+    on_error=status_line_on_failure(ids.XD_STATUS),
     prevent_initial_call=True,
 )
 def run(set_progress, request, filters_data, cross_data, theme):

@@ -14,6 +14,7 @@ import logging
 import dash
 from dash import ClientsideFunction, Input, Output, State, clientside_callback, no_update
 
+from background import status_line_on_failure
 from charts.formatting import format_change, format_value
 from charts.overview import (
     colour_map,
@@ -288,6 +289,7 @@ def refresh_rate(rate, pauses):
     running=[(Output(ids.OV_CANCEL, "disabled"), False, True),
              (Output(ids.OV_PROGRESS, "animated"), True, False)],
     cancel=[Input(ids.OV_CANCEL, "n_clicks")],
+    on_error=status_line_on_failure(ids.OV_HEAVY_STATUS),
 )
 def heavy_panels(set_progress, filters_data, _refresh, theme):
     """Forecast versus actual and the top 10 tables, computed in a background job."""

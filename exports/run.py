@@ -8,15 +8,13 @@ dashboard's permissions are checked here, in whatever process runs the export.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import logging
-import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import BinaryIO
 
-from context import carried, database, now, settings
+from context import database, now, settings
 from data.dashboard_access import Actor
 from data.dashboard_spec import DashboardFilters
 from data.dashboards import load_dashboard
@@ -42,6 +40,7 @@ from exports.collect import (
 from exports.document import Cancelled, ExportItem, Report
 from exports.names import file_name
 from exports.options import MEDIA_TYPES, ExportOptions
+from job_liveness import heartbeat
 
 log = logging.getLogger(__name__)
 Progress = Callable[[int, int, str], None]
@@ -131,34 +130,16 @@ def store(job_id: int, title: str, extension: str, write: Callable[[BinaryIO], N
     return ExportResult(job_id, download, folder / stored, size)
 
 
-@contextlib.contextmanager
-def _heartbeat(job_id: int) -> Iterator[None]:
-    """While the export runs, a thread records that it is alive every `job_heartbeat_seconds`,
-    whatever the export is busy with (one long render, a large workbook). If the process dies
-    the beats stop, and `mark_abandoned` fails the job."""
-    stop, interval = threading.Event(), settings().job_heartbeat_seconds
-
-    def alive() -> None:
-        while not stop.wait(interval):
-            try:
-                with database().session() as session:
-                    beat(session, job_id, now())
-            except Exception:  # the database restarting: the next beat tries again
-                log.warning("export %s: could not record its heartbeat", job_id, exc_info=True)
-
-    thread = threading.Thread(target=carried(alive), name=f"export-{job_id}-heartbeat", daemon=True)
-    thread.start()
-    try:
-        yield
-    finally:
-        stop.set()
-        thread.join()
+def _beat(job_id: int) -> None:
+    with database().session() as session:
+        beat(session, job_id, now())
 
 
 def _run(job_id: int, work: Callable[[], ExportResult]) -> ExportResult:
     """Run `work` for a recorded job; a failure or cancel marks the job and leaves no file."""
     try:
-        with _heartbeat(job_id):
+        # If the process dies the beats stop, and `mark_abandoned` fails the job.
+        with heartbeat(lambda: _beat(job_id), f"export {job_id}"):
             return work()
     except Cancelled:
         with database().session() as session:
