@@ -9,25 +9,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-import sqlalchemy as sa
 from flask.cli import AppGroup
 
 from auth.account import Account
 from commands import COMMAND_LINE_ADMIN
 from context import database
 from data import users as user_commands
-from data.dataset_store import (
-    CREATOR_ROLES,
-    DatasetError,
-    check_name,
-    create_dataset,
-    definition_of_upload,
-    readable_datasets,
-)
-from data.upload_import import import_upload
-from data.upload_limits import UploadError
-from data.upload_plan import ImportPlan, default_plan
+from data.dataset_store import DatasetError, check_creator, check_name, import_dataset, readable_datasets
+from data.upload_plan import default_plan, parse_plan
 from data.upload_preview import inspect_upload
+from data.upload_source import open_source
 
 datasets = AppGroup("datasets", help="Your own data: import files as datasets, and list them.")
 
@@ -36,9 +27,9 @@ def _owner(session, email: str) -> Account:
     user = user_commands.find_by_email(session, email)
     if user is None:
         raise DatasetError(f"There is no user with the email {email}.")
-    if user.role not in CREATOR_ROLES:
-        raise DatasetError("Only admins and analysts can add datasets.")
-    return Account.from_user(user)
+    owner = Account.from_user(user)
+    check_creator(owner)
+    return owner
 
 
 def _progress(done: int, expected: int | None) -> None:
@@ -55,29 +46,20 @@ def _progress(done: int, expected: int | None) -> None:
 def import_csv(file: Path, name: str, owner_email: str, time_column: str | None, sheet: str | None,
                title: str | None) -> None:
     """Import FILE (CSV or .xlsx) as a new dataset; prints its name and the rows imported."""
-    table = f"upload_{name}"
-    try:
+    try:  # DatasetError and UploadError are ValueErrors, with messages meant for people
         with database().session() as session:
             owner = _owner(session, owner_email)
             check_name(session, name)
-        preview = inspect_upload(file, file.name, sheet)
-        plan = default_plan(preview)
+        layout = open_source(file, file.name, sheet)  # checks the whole file, once
+        plan = default_plan(inspect_upload(file, file.name, sheet, layout=layout))
         if time_column is not None:
             chosen = next((c.name for c in plan.columns if time_column in (c.name, c.source)), None)
             if chosen is None:
                 raise DatasetError(f"There is no column {time_column!r} in {file.name}.")
-            plan = ImportPlan.model_validate({**plan.model_dump(), "time_column": chosen})  # checked
-        result = import_upload(database().engine, file, file.name, plan, table, "create", progress=_progress)
-        try:
-            with database().session() as session:
-                create_dataset(session, owner, name, title or file.stem, "upload",
-                               definition_of_upload(result), relation=result.table_name,
-                               row_count=result.rows)
-        except Exception:
-            with database().engine.begin() as connection:  # no table left without its dataset
-                connection.execute(sa.text(f'DROP TABLE IF EXISTS "{table}"'))
-            raise
-    except (DatasetError, UploadError, ValueError) as error:
+            plan = parse_plan({**plan.model_dump(), "time_column": chosen})
+        _info, result = import_dataset(database(), owner, name, title or file.stem, file, file.name, plan,
+                                       _progress, layout)
+    except ValueError as error:
         raise click.ClickException(str(error)) from None
     click.echo(f"{name}: {result.rows:,} rows imported in {result.seconds:.1f} s")
 

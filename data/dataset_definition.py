@@ -14,8 +14,9 @@ import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from data.datasets import AGGREGATIONS, FORMATS, NUMERIC, Dataset, Dimension, Measure
+from data.upload_import import SQL_TYPES
+from data.upload_types import Kind
 
-COLUMN_TYPES = ("date", "datetime", "integer", "decimal", "boolean", "text")
 MAX_COLUMNS = 500
 MAX_FIELDS = 500
 # Field names are what dashboards and callbacks refer to; "__" is kept for re-aggregations
@@ -26,12 +27,9 @@ RESERVED = {"bucket"}
 COLUMN_NAME = r"^[^\x00-\x1f\x7f\"]{1,128}$"
 LABEL = r"^[^\x00-\x1f\x7f]{1,120}$"
 
-ColumnType = Literal["date", "datetime", "integer", "decimal", "boolean", "text"]
 Aggregation = Literal["sum", "avg", "count", "count_distinct", "min", "max"]
 NumberFormat = Literal["currency", "percent", "integer", "decimal"]
 assert set(Aggregation.__args__) == set(AGGREGATIONS) and set(NumberFormat.__args__) == set(FORMATS)
-SQL_TYPES = {"date": sa.Date, "datetime": sa.DateTime, "integer": sa.BigInteger, "decimal": sa.Float,
-             "boolean": sa.Boolean, "text": sa.Text}
 ORDERED = ("date", "datetime", "integer", "decimal")  # what min and max make sense of
 
 
@@ -45,7 +43,7 @@ class _Strict(BaseModel):
 
 class ColumnDef(_Strict):
     name: str = Field(pattern=COLUMN_NAME)
-    type: ColumnType
+    type: Kind
 
 
 class DimensionDef(_Strict):

@@ -11,20 +11,25 @@ import dataclasses
 import datetime as dt
 import json
 import re
+from pathlib import Path
 
+import sqlalchemy as sa
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from data.dashboard_access import Actor
-from data.dataset_definition import RESERVED, DatasetDefinition, DefinitionError, parse_definition
+from data import users
+from data.dashboard_access import CREATOR_ROLES, Actor
+from data.dataset_definition import FIELD_NAME, RESERVED, DatasetDefinition, DefinitionError, parse_definition
 from data.datasets import BUILT_IN
 from data.models import DatasetRecord, DatasetShare, User, utcnow
-from data.upload_import import ImportResult
+from data.upload_import import ImportResult, Progress, import_upload
+from data.upload_plan import ImportPlan, sql_names
+from data.upload_source import Layout
 
-NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+NAME = re.compile(FIELD_NAME)
 SOURCES = ("upload", "table", "sql")
-CREATOR_ROLES = ("admin", "analyst")
 NUMBER_KINDS = ("integer", "decimal")
+MAX_FIELD_CHARS = 40
 
 
 class DatasetError(ValueError):
@@ -62,21 +67,28 @@ def _shared_with(session: Session, record: DatasetRecord, account: Actor) -> boo
         DatasetShare.dataset_id == record.id, DatasetShare.user_id == account.id)) is not None
 
 
+def _manages(account: Actor, record: DatasetRecord) -> bool:
+    return account.is_admin or record.owner_id == account.id
+
+
 def access(session: Session, account: Actor | None, record: DatasetRecord) -> str | None:
     """"manage", "read" or None."""
     if account is None or not account.active:
         return None
-    if account.is_admin or record.owner_id == account.id:
+    if _manages(account, record):
         return "manage"
     return "read" if _shared_with(session, record, account) else None
 
 
-def _info(session: Session, record: DatasetRecord, level: str) -> DatasetInfo:
-    owner = session.get(User, record.owner_id)
+def _info(record: DatasetRecord, owner_name: str | None, level: str) -> DatasetInfo:
     return DatasetInfo(record.id, record.name, record.label, record.source, record.owner_id,
-                       owner.display_name if owner else "(deleted user)", record.relation,
-                       record.connection_id, parse_definition(json.loads(record.definition)),
-                       record.row_count, record.revision, record.refreshed_at, level == "manage")
+                       owner_name or "(deleted user)", record.relation, record.connection_id,
+                       parse_definition(json.loads(record.definition)), record.row_count, record.revision,
+                       record.refreshed_at, level == "manage")
+
+
+def _owner_name(session: Session, record: DatasetRecord) -> str | None:
+    return session.scalar(select(User.display_name).where(User.id == record.owner_id))
 
 
 def get_dataset_info(session: Session, account: Actor | None, name: object,
@@ -86,19 +98,20 @@ def get_dataset_info(session: Session, account: Actor | None, name: object,
     level = access(session, account, record) if record is not None else None
     if level is None or (need == "manage" and level != "manage"):
         raise NoAccess(str(name))
-    return _info(session, record, level)
+    return _info(record, _owner_name(session, record), level)
 
 
 def readable_datasets(session: Session, account: Actor | None) -> list[DatasetInfo]:
     """Every dataset `account` may read, by label."""
     if account is None or not account.active:
         return []
-    query = select(DatasetRecord).order_by(DatasetRecord.label, DatasetRecord.id)
+    query = (select(DatasetRecord, User.display_name).outerjoin(User, User.id == DatasetRecord.owner_id)
+             .order_by(DatasetRecord.label, DatasetRecord.id))
     if not account.is_admin:
         shared = select(DatasetShare.dataset_id).where(DatasetShare.user_id == account.id)
         query = query.where((DatasetRecord.owner_id == account.id) | DatasetRecord.id.in_(shared))
-    return [_info(session, record, "manage" if account.is_admin or record.owner_id == account.id else "read")
-            for record in session.scalars(query)]
+    return [_info(record, owner, "manage" if _manages(account, record) else "read")
+            for record, owner in session.execute(query)]
 
 
 def check_name(session: Session, name: str) -> str:
@@ -110,32 +123,24 @@ def check_name(session: Session, name: str) -> str:
     return name
 
 
-def _field_names(columns: list[str]) -> dict[str, str]:
-    """A field name for each SQL column name: at most 40 characters, no "__", not reserved, and
-    no two alike."""
-    names: dict[str, str] = {}
-    for column in columns:
-        base = re.sub(r"_+", "_", re.sub(r"[^a-z0-9_]", "_", column.lower())).strip("_")[:36] or "field"
-        base = base if base[0].isalpha() else f"f_{base}"[:36]
-        name, n = base, 1
-        while name in names.values() or name in RESERVED:
-            n += 1
-            name = f"{base}_{n}"
-        names[column] = name
-    return names
+def check_creator(account: Actor | None) -> None:
+    if account is None or not account.active or account.role not in CREATOR_ROLES:
+        raise DatasetError("Only admins and analysts can add datasets.")
 
 
 def definition_of_upload(result: ImportResult) -> DatasetDefinition:
     """A first definition for an imported table: text and true/false columns as dimensions,
     each number column summed, and a count of rows; the owner refines it on /data."""
-    fields = _field_names([column.column for column in result.columns] + ["rows"])
+    *names, count_name = sql_names([column.column for column in result.columns] + ["rows"], MAX_FIELD_CHARS,
+                                   RESERVED)
+    fields = dict(zip((column.column for column in result.columns), names, strict=True))
     columns = [{"name": column.column, "type": column.kind} for column in result.columns]
     dimensions = [{"name": fields[column.column], "label": column.name[:120], "column": column.column}
                   for column in result.columns if column.kind in ("text", "boolean")]
     measures = [{"name": fields[column.column], "label": column.name[:120], "column": column.column,
                  "aggregation": "sum", "format": "integer" if column.kind == "integer" else "decimal"}
                 for column in result.columns if column.kind in NUMBER_KINDS]
-    measures.append({"name": fields["rows"], "label": "Rows", "aggregation": "count", "format": "integer",
+    measures.append({"name": count_name, "label": "Rows", "aggregation": "count", "format": "integer",
                      "column": result.time_column or result.columns[0].column})
     try:
         return parse_definition({"columns": columns, "time_column": result.time_column,
@@ -149,8 +154,7 @@ def create_dataset(session: Session, account: Actor, name: str, label: str, sour
                    connection_id: int | None = None, sql: str | None = None,
                    row_count: int | None = None, now: dt.datetime | None = None) -> DatasetInfo:
     """Record a new dataset owned by `account` (an admin or an analyst)."""
-    if account is None or not account.active or account.role not in CREATOR_ROLES:
-        raise DatasetError("Only admins and analysts can add datasets.")
+    check_creator(account)
     if source not in SOURCES:
         raise DatasetError(f"A dataset's source is one of: {', '.join(SOURCES)}.")
     label = (label or "").strip()
@@ -163,7 +167,7 @@ def create_dataset(session: Session, account: Actor, name: str, label: str, sour
                            refreshed_at=now, created_at=now, updated_at=now)
     session.add(record)
     session.flush()
-    return _info(session, record, "manage")
+    return _info(record, _owner_name(session, record), "manage")
 
 
 def update_definition(session: Session, account: Actor, name: str, definition: DatasetDefinition,
@@ -176,7 +180,7 @@ def update_definition(session: Session, account: Actor, name: str, definition: D
                            "about them, not the columns themselves.")
     record = session.get(DatasetRecord, info.id)
     record.definition, record.updated_at = definition.model_dump_json(), now or utcnow()
-    return _info(session, record, "manage")
+    return _info(record, _owner_name(session, record), "manage")
 
 
 def record_refresh(session: Session, dataset_id: int, rows: int, now: dt.datetime | None = None) -> None:
@@ -189,7 +193,7 @@ def record_refresh(session: Session, dataset_id: int, rows: int, now: dt.datetim
 def share_dataset(session: Session, account: Actor, name: str, email: str, shared: bool = True) -> None:
     """Let the user with `email` read the dataset (or no longer); needs manage."""
     info = get_dataset_info(session, account, name, "manage")
-    user = session.scalar(select(User).where(User.email == email.strip().lower()))
+    user = users.find_by_email(session, email)
     if user is None:
         raise DatasetError(f"There is no user with the email {email!r}.")
     existing = session.scalar(select(DatasetShare).where(DatasetShare.dataset_id == info.id,
@@ -198,3 +202,25 @@ def share_dataset(session: Session, account: Actor, name: str, email: str, share
         session.add(DatasetShare(dataset_id=info.id, user_id=user.id))
     elif not shared and existing is not None:
         session.delete(existing)
+
+
+def import_dataset(database, account: Actor, name: str, label: str, path: Path, file_name: str,
+                   plan: ImportPlan, progress: Progress | None = None,
+                   layout: Layout | None = None) -> tuple[DatasetInfo, ImportResult]:
+    """A file imported into a new table of the app database and recorded as `account`'s dataset
+    `name`, or nothing at all: the account and the name are checked before the import, and the
+    table is dropped if the dataset cannot be recorded after it."""
+    with database.session() as session:
+        check_creator(account)
+        check_name(session, name)
+    result = import_upload(database.engine, path, file_name, plan, f"upload_{name}", "create", progress,
+                           layout=layout)
+    try:
+        with database.session() as session:
+            info = create_dataset(session, account, name, label, "upload", definition_of_upload(result),
+                                  relation=result.table_name, row_count=result.rows)
+    except Exception:
+        with database.engine.begin() as connection:
+            sa.Table(result.table_name, sa.MetaData()).drop(connection, checkfirst=True)
+        raise
+    return info, result

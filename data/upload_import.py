@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict
 from data.bulk import bulk_insert, datetime_text
 from data.upload_limits import UploadError, UploadLimits
 from data.upload_plan import ImportPlan, sql_names
-from data.upload_source import open_source, read_chunks
+from data.upload_source import Layout, open_source, read_chunks
 from data.upload_types import Converted, Kind, convert_checked
 
 Mode = Literal["create", "replace", "append"]
@@ -62,7 +62,7 @@ class ImportResult(BaseModel):
 
 def import_upload(engine: sa.Engine, path: Path, file_name: str, plan: ImportPlan, table_name: str,
                   mode: Mode = "create", progress: Progress | None = None, chunk_rows: int = 50_000,
-                  limits: UploadLimits | None = None) -> ImportResult:
+                  limits: UploadLimits | None = None, layout: Layout | None = None) -> ImportResult:
     """Import the file at `path` (named `file_name` by the user) into `table_name` as `plan`
     says, in one transaction. `mode` is "create" (the table must not exist), "replace" (its rows
     and columns are replaced; the old ones stay if anything fails) or "append" (its columns must
@@ -71,10 +71,12 @@ def import_upload(engine: sa.Engine, path: Path, file_name: str, plan: ImportPla
 
     Raises `UploadError` for a file, value or table that cannot be imported, and ValueError for
     a `table_name` that is not a plain lower-case SQL name (the caller chooses it, not the user).
+    `layout` is the file's `open_source` when the caller has just made it for the preview, in
+    the same process; otherwise the file is checked again (it may have changed since).
     """
     started = time.perf_counter()
     _check_table_name(engine, table_name)
-    layout = open_source(path, file_name, plan.sheet, limits)
+    layout = layout or open_source(path, file_name, plan.sheet, limits)
     plan.check_header(layout.header)
     included = [(position, column) for position, column in enumerate(plan.columns) if column.include]
     names = sql_names([column.name for _, column in included])

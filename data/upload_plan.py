@@ -91,9 +91,11 @@ def parse_plan(data: Mapping) -> ImportPlan:
         raise UploadError("The import settings are not valid: " + "; ".join(problems) + ".") from None
 
 
-def sql_names(names: Sequence[str]) -> tuple[str, ...]:
-    """A SQL column name for each display name: lower-case ASCII letters, digits and `_`,
-    starting with a letter, at most 48 characters, unique. Never the user's text as written."""
+def sql_names(names: Sequence[str], max_chars: int = SQL_NAME_CHARS,
+              reserved: frozenset[str] | set[str] = SYSTEM_COLUMNS) -> tuple[str, ...]:
+    """A SQL column name for each display name: lower-case ASCII letters, digits and single `_`,
+    starting with a letter, at most `max_chars` characters, none `reserved`, unique. Never the
+    user's text as written. (Dataset field names are made the same way, with their limits.)"""
     taken: set[str] = set()
     result = []
     for position, name in enumerate(names, start=1):
@@ -103,8 +105,8 @@ def sql_names(names: Sequence[str]) -> tuple[str, ...]:
             slug = f"c{position}"
         elif not slug[0].isalpha():
             slug = f"c_{slug}"
-        slug = slug[:SQL_NAME_CHARS - 4].rstrip("_")  # room for a suffix that makes it unique
-        if slug in SYSTEM_COLUMNS:
+        slug = slug[:max_chars - 4].rstrip("_")  # room for a suffix that makes it unique
+        if slug in reserved:
             slug = f"{slug}_"
         candidate, suffix = slug, 2
         while candidate in taken:

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict
 
 from data.upload_limits import UploadError, UploadLimits
 from data.upload_sniff import CsvLayout
-from data.upload_source import open_source, read_chunks
+from data.upload_source import Layout, open_source, read_chunks
 from data.upload_types import ISO_DATE, ColumnType, Kind, type_options
 
 SAMPLE_ROWS = 1_000  # rows the types are inferred from; the import checks every row
@@ -56,11 +56,12 @@ class UploadPreview(BaseModel):
 
 
 def inspect_upload(path: Path, file_name: str, sheet: str | None = None,
-                   limits: UploadLimits | None = None) -> UploadPreview:
+                   limits: UploadLimits | None = None, layout: Layout | None = None) -> UploadPreview:
     """Sniff, check and sample the uploaded file at `path` (named `file_name` by the user) and
     infer its column types from its first rows. Raises `UploadError` for a file that cannot be
-    imported, naming the row and column where there is one."""
-    layout = open_source(path, file_name, sheet, limits)
+    imported, naming the row and column where there is one. `layout` is the file's
+    `open_source` when the caller already has it (checking a file reads all of it)."""
+    layout = layout or open_source(path, file_name, sheet, limits)
     with contextlib.closing(read_chunks(path, layout, SAMPLE_ROWS)) as chunks:
         sample = next(chunks, None)
     if sample is None:

@@ -111,3 +111,18 @@ def test_names_are_checked_and_columns_stay_those_of_the_source(database, shop):
         record_refresh(session, info.id, 1600)
         again = get_dataset_info(session, analyst, "shop")
         assert (again.revision, again.row_count) == (info.revision + 1, 1600)
+
+
+def test_long_and_reserved_column_names_still_make_a_valid_first_definition():
+    from data.upload_import import ImportedColumn, ImportResult
+
+    names = ["Revenue from returning customers in Q1 (EUR)", "Revenue from returning customers in Q2 (EUR)",
+             "bucket", "rows"]
+    columns = tuple(ImportedColumn(name=name, column=column, kind="decimal") for name, column in zip(
+        names, ["revenue_from_returning_customers_in_q1_eur", "revenue_from_returning_customers_in_q2_eur",
+                "bucket", "rows"], strict=True))
+    definition = definition_of_upload(ImportResult(rows=1, table_name="t", seconds=0, columns=columns,
+                                                   time_column=None))
+    fields = [measure.name for measure in definition.measures]
+    assert len(set(fields)) == 5 and all(len(name) <= 40 and "__" not in name for name in fields)
+    assert "bucket" not in fields and [m.label for m in definition.measures][:4] == names
