@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import sys
-from pathlib import Path
 
 import click
 from flask import Flask
@@ -18,6 +17,8 @@ from data import users as user_commands
 from data.dashboard_spec import SpecError
 from data.feed import DemoFeed
 from data.seed import seed_demo
+from exports.document import ORIENTATIONS, PAGE_SIZES, TEMPLATES
+from exports.options import DASHBOARD_FORMATS
 
 users = AppGroup("users", help="Create and list users.")
 demo = AppGroup("demo", help="The demo business: seed it, or run its live feed.")
@@ -216,13 +217,11 @@ def list_dashboards() -> None:
 @click.command("report")
 @with_appcontext
 @click.argument("dashboard_id", type=int)
-@click.option("--format", "fmt", type=click.Choice(["pdf", "xlsx", "csv", "png"]), default="pdf",
+@click.option("--format", "fmt", type=click.Choice(list(DASHBOARD_FORMATS)), default="pdf",
               show_default=True)
-@click.option("--template", type=click.Choice(["executive", "detailed", "audit"]), default="detailed",
-              show_default=True)
-@click.option("--page-size", type=click.Choice(["A4", "Letter"]), default="A4", show_default=True)
-@click.option("--orientation", type=click.Choice(["portrait", "landscape"]), default="portrait",
-              show_default=True)
+@click.option("--template", type=click.Choice(list(TEMPLATES)), default="detailed", show_default=True)
+@click.option("--page-size", type=click.Choice(PAGE_SIZES), default="A4", show_default=True)
+@click.option("--orientation", type=click.Choice(ORIENTATIONS), default="portrait", show_default=True)
 @click.option("--widgets", help="Comma-separated widget ids (default: every widget).")
 @click.option("--range", "relative",
               help="A relative date range replacing the dashboard's, e.g. last_30_days.")
@@ -236,7 +235,7 @@ def report(dashboard_id: int, fmt: str, template: str, page_size: str, orientati
            widgets: str | None, relative: str | None, start: str | None, end: str | None,
            as_email: str | None, output: str) -> None:
     """Export a dashboard as the Export dialog does: the same file, and the same history entry."""
-    from exports.files import write_atomically
+    from exports.files import write_to
     from exports.options import ExportOptions
     from exports.run import ExportFailed, export_dashboard
 
@@ -263,8 +262,7 @@ def report(dashboard_id: int, fmt: str, template: str, page_size: str, orientati
     except (ValueError, ExportFailed, dashboard_store.DashboardError) as error:
         raise click.ClickException(str(error)) from None
     target = os.path.abspath(output)
-    write_atomically(Path(target).parent, Path(target).name,
-                     lambda handle: handle.write(result.path.read_bytes()))
+    write_to(target, lambda handle: handle.write(result.path.read_bytes()))
     click.echo(f"Wrote {target} ({result.size:,} bytes; export #{result.job_id}).")
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from auth.account import Account
-from data.models import User
+from data.users import get_user
 
 MAX_AGE_SECONDS = 15 * 60
 
@@ -36,7 +36,7 @@ def redeem(
         )
     except BadSignature:
         fields = None
-    user = session.get(User, fields.get("user")) if isinstance(fields, dict) else None
+    user = get_user(session, fields.get("user")) if isinstance(fields, dict) else None
     if user is None or not user.active:
         raise BadTicket("This request could not be verified; reload the page and try again.")
     return Account.from_user(user), fields

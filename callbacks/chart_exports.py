@@ -12,11 +12,10 @@ from dash import ClientsideFunction, Input, Output, State, clientside_callback, 
 
 from auth.account import current_account
 from callbacks.dashboard_access import dashboard_for
+from callbacks.overview import filter_choices, filters_in
 from charts.theme import theme_name
 from components import ids
 from context import cache, database, now
-from data.overview_filters import filter_options
-from data.overview_filters import filters_from_json as overview_filters
 from data.widget_data import CrossFilter, filters_from_json
 from exports.collect import dashboard_filters_text, item_from_view
 from exports.options import CHART_FORMATS
@@ -87,12 +86,11 @@ def _refused(message: str):
 def export_widget(request, ref, filters_data, cross_data, theme):
     """A dashboard widget, under the filters and cross-filters on the user's screen."""
     asked, record = _checked(request), dashboard_for(ref)
-    widget = (
-        None
-        if asked is None or record is None
-        else next((w for w in record.spec.widgets if w.id == asked[0]), None)
-    )
-    if widget is None:
+    if asked is None or record is None:
+        return _refused(GONE)
+    try:
+        widget = record.spec.widget(asked[0])
+    except KeyError:
         return _refused(GONE)
     _chart, fmt, view = asked
     theme = theme_name(theme)
@@ -132,8 +130,8 @@ def export_overview_chart(request, filters_data, theme):
     chart, fmt, view = asked
     theme = theme_name(theme)
     engine, results = database().engine, cache()
-    options = filter_options(engine, results)
-    filters = overview_filters(filters_data, {name: set(values) for name, values in options.items()})
+    options = filter_choices()
+    filters = filters_in(filters_data, options)
     try:
         item = overview_item(chart, engine, results, filters, options, theme, now(), view)
         return _send(

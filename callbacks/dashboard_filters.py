@@ -164,9 +164,7 @@ def render_chips(filters_data, cross_data, ref):
     labels = {item["value"]: item["label"] for item in filter_fields(spec)}
     chips = []
     if filters.time_range is not None:
-        label = RELATIVE_RANGES.get(filters.time_range.relative) or \
-            f"{filters.time_range.start} to {filters.time_range.end}"
-        chips.append(chip(label, "time", "time_range"))
+        chips.append(chip(filters.time_range.label, "time", "time_range"))
     for field, values in filters.dimensions().items():
         chips.append(chip(f"{labels.get(field, field)}: {_values(values)}", "dim", field))
     titles = {widget.id: widget.title or widget.type for widget in spec.widgets}

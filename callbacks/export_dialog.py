@@ -42,16 +42,7 @@ CONTROLS = [
     Output(ids.XD_DATES, "start_date"),
     Output(ids.XD_DATES, "end_date"),
 ]
-CHOICES = [
-    State(ids.XD_FORMAT, "value"),
-    State(ids.XD_TEMPLATE, "value"),
-    State(ids.XD_PAGE_SIZE, "value"),
-    State(ids.XD_ORIENTATION, "value"),
-    State(ids.XD_WIDGETS, "value"),
-    State(ids.XD_RANGE, "value"),
-    State(ids.XD_DATES, "start_date"),
-    State(ids.XD_DATES, "end_date"),
-]
+CHOICES = [State(control.component_id, control.component_property) for control in CONTROLS]
 
 
 def cancel_key(key: str) -> str:
@@ -115,11 +106,7 @@ def fill(preset_name, ref):
         return [no_update] * len(CONTROLS)
     with database().session() as session:
         saved = preset(session, account, preset_name) if preset_name else last_choices(session, account)
-    try:
-        options = ExportOptions.model_validate(saved or {})
-    except ValueError:
-        options = ExportOptions()
-    return options_to_choices(options, [widget.id for widget in record.spec.widgets])
+    return options_to_choices(ExportOptions.saved(saved), [widget.id for widget in record.spec.widgets])
 
 
 @dash.callback(

@@ -38,11 +38,13 @@ log = logging.getLogger(__name__)
 DELTA_CLASS = {1: "pb-kpi-delta pb-delta-good", 0: "pb-kpi-delta pb-delta-bad", -1: "pb-kpi-delta"}
 
 
-def _options() -> dict[str, list[str]]:
+def filter_choices() -> dict[str, list[str]]:
+    """The values each Overview filter offers (cached by data version)."""
     return filter_options(database().engine, cache())
 
 
-def _filters(data, options: dict[str, list[str]]) -> OverviewFilters:
+def filters_in(data, options: dict[str, list[str]]) -> OverviewFilters:
+    """The filters `data` (the URL's, as a store holds them) asks for, within `options`."""
     return filters_from_json(data, {name: set(values) for name, values in options.items()})
 
 
@@ -83,11 +85,11 @@ def filters_to_url(period, start, end, region, category, segment, opened_with):
     dates_style = {} if period == "custom" else {"display": "none"}
     if period == "custom" and not (start and end):
         return no_update, dates_style  # wait for both dates
-    options = _options()
-    chosen = _filters({"period": period, "start": (start or "")[:10] or None,
+    options = filter_choices()
+    chosen = filters_in({"period": period, "start": (start or "")[:10] or None,
                        "end": (end or "")[:10] or None, "region": region or [],
                        "category": category or [], "segment": segment or []}, options)
-    if chosen.to_query() == _filters(opened_with, options).to_query():
+    if chosen.to_query() == filters_in(opened_with, options).to_query():
         return no_update, dates_style
     return chosen.to_query() or "?", dates_style
 
@@ -112,8 +114,8 @@ STATIC_KEYS = ("period", "start", "regions", "categories")
                Input(ids.OV_RELOAD, "data"))
 def load(filters_data, theme, _reload):
     """Draw every live figure and card afresh for these filters."""
-    options = _options()
-    filters = _filters(filters_data, options)
+    options = filter_choices()
+    filters = filters_in(filters_data, options)
     try:
         data = load_overview(database().engine, cache(), filters, clock_now())
     except Exception:
@@ -211,7 +213,7 @@ def tick(_tick_number, filters_data, live_state, meta, reload_count):
         return no_update, no_update, no_update, no_update, no_update
     state = {**{key: meta.get(key) for key in STATIC_KEYS}, **live_state}
     try:
-        filters = _filters(filters_data, _options())
+        filters = filters_in(filters_data, filter_choices())
         update = tick_overview(database().engine, cache(), filters, state, now)
     except Exception:
         # Keep what is on screen and say it may be stale; the next good tick clears this.
@@ -294,7 +296,7 @@ def refresh_rate(rate, pauses):
 def heavy_panels(set_progress, filters_data, _refresh, theme):
     """Forecast versus actual and the top 10 tables, computed in a background job."""
     try:
-        filters = _filters(filters_data, _options())
+        filters = filters_in(filters_data, filter_choices())
         now = clock_now()
         period = resolve_period(filters.period, now, filters.start, filters.end)
         engine, results = database().engine, cache()

@@ -25,7 +25,7 @@ def history(_refresh, everyone):
     mark_abandoned()  # an export whose worker died shows as failed, not running for ever
     with database().session() as session:
         jobs = list_jobs(session, account, everyone=everyone)
-    return history_table(jobs, account, show_author=everyone)
+    return history_table(jobs, show_author=everyone)
 
 
 @dash.callback(

@@ -8,6 +8,7 @@ from dash import html
 from components import ids
 from data.export_jobs import JobRecord
 from exports.document import TEMPLATES
+from exports.options import CHART_FORMATS
 from exports.routes import download_url
 
 STATUS_BADGES = {
@@ -16,7 +17,6 @@ STATUS_BADGES = {
     "failed": ("Failed", "danger"),
     "cancelled": ("Cancelled", "secondary"),
 }
-FORMAT_NAMES = {"pdf": "PDF", "xlsx": "Excel", "csv": "CSV", "png": "PNG", "svg": "SVG"}
 
 
 def size_text(size: int | None) -> str:
@@ -46,7 +46,8 @@ def _status(job: JobRecord) -> html.Div:
     )
 
 
-def _actions(job: JobRecord, may_delete: bool) -> html.Div:
+def _actions(job: JobRecord) -> html.Div:
+    """Download, when there is a file, and Delete (the list holds only what the user may delete)."""
     return html.Div(
         [
             html.A(
@@ -66,15 +67,13 @@ def _actions(job: JobRecord, may_delete: bool) -> html.Div:
                 n_clicks=0,
                 title="Delete this export",
                 className="ms-1",
-            )
-            if may_delete
-            else None,
+            ),
         ],
         className="text-nowrap",
     )
 
 
-def history_table(jobs: list[JobRecord], account, show_author: bool) -> html.Div:
+def history_table(jobs: list[JobRecord], show_author: bool) -> html.Div:
     if not jobs:
         return html.Div(
             [
@@ -93,11 +92,11 @@ def history_table(jobs: list[JobRecord], account, show_author: bool) -> html.Div
             [
                 html.Td(f"{job.created_at:%Y-%m-%d %H:%M} UTC", className="text-nowrap"),
                 html.Td(_what(job)),
-                html.Td(FORMAT_NAMES.get(job.format, job.format)),
+                html.Td(CHART_FORMATS.get(job.format, job.format)),
                 html.Td(size_text(job.size_bytes)),
                 html.Td(_status(job)),
                 *([html.Td(job.user_name)] if show_author else []),
-                html.Td(_actions(job, account.is_admin or job.user_id == account.id)),
+                html.Td(_actions(job)),
             ],
             **{"data-job-row": job.id},
         )

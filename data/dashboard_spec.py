@@ -87,6 +87,13 @@ class TimeRange(_Strict):
             raise ValueError("the time range starts after it ends")
         return self
 
+    @property
+    def label(self) -> str:
+        """How people read it: "Last 30 days", or "2026-01-01 to 2026-03-31"."""
+        if self.relative is not None:
+            return RELATIVE_RANGES[self.relative]
+        return f"{self.start.isoformat()} to {self.end.isoformat()}"
+
 
 class FilterSpec(_Strict):
     field: Annotated[str, Field(max_length=64)]

@@ -18,7 +18,6 @@ from sqlalchemy import Engine
 
 from data.cache import ResultCache
 from data.dashboard_spec import (
-    RELATIVE_RANGES,
     DashboardFilters,
     DashboardSpec,
     TimeRange,
@@ -118,10 +117,9 @@ def resolve_range(time_range: TimeRange, now: dt.datetime) -> Range:
     today = now.date()
     if time_range.relative is None:
         start, end = _midnight(time_range.start), _midnight(time_range.end + dt.timedelta(days=1))
-        return Range(start, end, start - (end - start), start,
-                     f"{time_range.start.isoformat()} to {time_range.end.isoformat()}")
+        return Range(start, end, start - (end - start), start, time_range.label)
     key = time_range.relative
-    label = RELATIVE_RANGES[key]
+    label = time_range.label
     if key == "all_time":
         return Range(ALL_TIME_START, None, None, None, label)
     if key == "yesterday":

@@ -18,7 +18,7 @@ import plotly.graph_objects as go
 
 from charts.widgets import column_labels, number_format, plain_values
 from context import carried
-from data.dashboard_spec import RELATIVE_RANGES, DashboardSpec, TimeRange, WidgetSpec
+from data.dashboard_spec import DashboardSpec, TimeRange, WidgetSpec
 from data.datasets import UnknownField, get_dataset
 from data.query import BUCKET, Filter
 from data.widget_data import CrossFilter, WidgetData
@@ -168,19 +168,11 @@ def describe_filters(filters: Iterable[Filter], dataset_name: str | None) -> tup
     )
 
 
-def describe_range(time_range: TimeRange | None) -> str | None:
-    if time_range is None:
-        return None
-    if time_range.relative is not None:
-        return RELATIVE_RANGES[time_range.relative]
-    return f"{time_range.start.isoformat()} to {time_range.end.isoformat()}"
-
-
 def dashboard_filters_text(spec: DashboardSpec, cross_filters: list[CrossFilter]) -> tuple[str, ...]:
     """The dashboard-level filters in force, for covers and summary sheets."""
     lines = []
     if spec.filters.time_range is not None:
-        lines.append(f"Time range: {describe_range(spec.filters.time_range)}")
+        lines.append(f"Time range: {spec.filters.time_range.label}")
     for field, values in spec.filters.dimensions().items():
         if values:
             lines.append(f"{field.replace('_', ' ').capitalize()} is {_value_text(values)}")

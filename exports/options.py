@@ -35,6 +35,15 @@ class ExportOptions(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+    @classmethod
+    def saved(cls, data: dict | None) -> ExportOptions:
+        """Options saved earlier (the last used, a preset); the defaults if there are none, or if
+        they were saved by an older version with choices that no longer exist."""
+        try:
+            return cls.model_validate(data or {})
+        except ValueError:
+            return cls()
+
     format: Literal["pdf", "xlsx", "csv", "png"] = "pdf"
     template: Literal["executive", "detailed", "audit"] = "detailed"
     page_size: Literal["A4", "Letter"] = "A4"

@@ -33,11 +33,11 @@ import plotly.graph_objects as go
 from fpdf import FPDF
 
 from exports.document import ExportItem
+from exports.renderer import PNG_SCALE as PNG_SCALE  # re-exported for exports.pdf
 
 log = logging.getLogger(__name__)
 
 VECTOR_KINDS = frozenset({"line", "area", "bar", "pie", "scatter", "kpi"})
-PNG_SCALE = 2  # device pixels per CSS pixel of PNG charts: sharp in print at report sizes
 MAX_VECTOR_MARKERS = 300
 FONT_FAMILY = "DejaVu"
 DARK_PANEL = (15, 23, 42)

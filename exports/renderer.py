@@ -39,6 +39,7 @@ if TYPE_CHECKING:
 
 ImageFormat = Literal["png", "svg", "pdf"]
 FORMATS: tuple[str, ...] = ("png", "svg", "pdf")
+PNG_SCALE = 2  # device pixels per CSS pixel of PNG charts: sharp on screens and in print
 TIMEOUT_SECONDS = 120.0  # a caller's whole wait: starting the server, queueing, drawing
 MAX_PIXELS = 10_000  # per side, after scaling: enough for print, small enough for Chromium
 INSTALL_HINT = ("Install it with your package manager (Debian/Ubuntu: sudo apt-get install chromium, "

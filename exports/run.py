@@ -29,7 +29,7 @@ from data.export_jobs import (
     stored_names,
 )
 from data.widget_data import CrossFilter
-from exports import csv_files, dashboard_png, excel, files, pdf, renderer
+from exports import csv_files, dashboard_png, excel, files, renderer
 from exports.collect import (
     dashboard_filters_text,
     reading_order,
@@ -45,7 +45,6 @@ from job_liveness import heartbeat
 log = logging.getLogger(__name__)
 Progress = Callable[[int, int, str], None]
 CHART_SIZE = (1000, 560)  # CSS pixels of a one-click chart image when the screen size is unknown
-IMAGE_SCALE = 2
 
 
 class ExportFailed(RuntimeError):
@@ -72,6 +71,12 @@ def _quiet(_done: int, _total: int, _label: str) -> None:
     return None
 
 
+def _image(figure, fmt: str, width: int, height: int) -> bytes:
+    """A chart image: SVG at its CSS size, PNG at PNG_SCALE for sharpness."""
+    return renderer.render(figure, fmt, width=width, height=height,
+                           scale=renderer.PNG_SCALE if fmt == "png" else 1)
+
+
 def render_images(
     items: Iterable[ExportItem],
     total: int,
@@ -90,9 +95,7 @@ def render_images(
         wanted = formats(item) if item.has_chart else ()
         width, height = size
         images = {
-            fmt: renderer.render(
-                item.figure, fmt, width=width, height=height, scale=IMAGE_SCALE if fmt == "png" else 1
-            )
+            fmt: _image(item.figure, fmt, width, height)
             for fmt in wanted
         }
         done.append(replace_images(item, images) if images else item)
@@ -100,6 +103,8 @@ def render_images(
 
 
 def _writer(report: Report, fmt: str) -> Callable[[BinaryIO], None]:
+    from exports import pdf  # fpdf2 and fontTools: 0.3 s of every web worker's start, if imported there
+
     if fmt == "pdf":
         return lambda handle: pdf.write_pdf(report, handle)
     if fmt == "xlsx":
@@ -111,11 +116,16 @@ def _writer(report: Report, fmt: str) -> Callable[[BinaryIO], None]:
 
 def _image_formats(report: Report, fmt: str) -> Callable[[ExportItem], tuple[str, ...]]:
     """Which pictures each item needs: the one the PDF's template draws (vector or PNG), the
-    PNG a workbook embeds next to its native chart, or none."""
+    PNG a workbook embeds next to its native chart (the executive workbook charts only its
+    EXECUTIVE_KINDS), or none."""
     if fmt == "pdf":
+        from exports import pdf
+
         return lambda item: tuple(pdf.needs_images(dataclasses.replace(report, items=(item,))).values())
     if fmt == "xlsx":
-        return lambda item: ("png",) if item.kind not in ("table", "text") else ()
+        executive = report.template == "executive"
+        return lambda item: ("png",) if (item.kind in excel.EXECUTIVE_KINDS if executive
+                                         else item.kind not in ("table", "text")) else ()
     return lambda item: ()
 
 
@@ -263,9 +273,7 @@ def export_chart(
         if fmt in ("png", "svg"):
             if item.figure is None:
                 raise ExportFailed(f"{item.title} has no chart to save as {fmt.upper()}; try Excel or CSV.")
-            image = renderer.render(
-                item.figure, fmt, width=width, height=height, scale=IMAGE_SCALE if fmt == "png" else 1
-            )
+            image = _image(item.figure, fmt, width, height)
             return store(job_id, item.title, fmt, lambda handle: handle.write(image))
         report = Report(
             item.title,

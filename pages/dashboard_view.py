@@ -37,9 +37,6 @@ def layout(dashboard_id=None, **_query):
     widgets = [(w.id, w.title or w.type.capitalize()) for w in reading_order(record.spec)]
     with database().session() as session:
         last = last_choices(session, current_account())
-    try:
-        choices = ExportOptions.model_validate(last or {})
-    except ValueError:  # saved by an older version with choices that no longer exist
-        choices = None
+    choices = ExportOptions.saved(last)
     return [*view_page(record, filter_fields(record.spec), actions, drawn), share_modal(),
             export_dialog(widgets, choices), export_receiver("dashboard")]
