@@ -36,10 +36,6 @@ RESULTS = ROOT / "bench" / "results"
 TARGETS = {"png_warm_s": 0.25, "pdf8_s": 2.0, "pdf8_speedup": 5.0, "xlsx_100k_s": 3.5, "xlsx_100k_mem_mb": 50}
 
 
-def _median(samples: list[float]) -> float:
-    return statistics.median(samples)
-
-
 def _timed(work, runs: int) -> list[float]:
     samples = []
     for _ in range(runs):
@@ -133,7 +129,7 @@ def big_table(rows: int, runs: int) -> tuple[float, float]:
         measured = json.loads(output)
         times.append(measured["seconds"])
         growths.append(measured["growth_mb"])
-    return _median(times), _median(growths)
+    return statistics.median(times), statistics.median(growths)
 
 
 def main() -> None:
@@ -192,14 +188,14 @@ def main() -> None:
         items = dashboard_items(board.spec, None, [], "light", services.clock())
         figure = next(item.figure for item in items if item.kind == "line")
         renderer.render(figure, "png", width=1000, height=560, scale=2)  # first call after start-up
-        results["png_warm_s"] = _median(
+        results["png_warm_s"] = statistics.median(
             _timed(lambda: renderer.render(figure, "png", width=1000, height=560, scale=2), args.runs * 2)
         )
         export_dashboard(account, board.id, ExportOptions(format="pdf"))  # warm the query cache
-        results["pdf8_s"] = _median(
+        results["pdf8_s"] = statistics.median(
             _timed(lambda: export_dashboard(account, board.id, ExportOptions(format="pdf")), args.runs)
         )
-        results["xlsx8_s"] = _median(
+        results["xlsx8_s"] = statistics.median(
             _timed(lambda: export_dashboard(account, board.id, ExportOptions(format="xlsx")), args.runs)
         )
 
@@ -215,7 +211,7 @@ def main() -> None:
             report = Report(board.title, tuple(pictured), "detailed", "Bench", services.clock())
             pdf.write_pdf(report, folder / "baseline.pdf")
 
-        results["pdf8_baseline_s"] = _median(_timed(baseline, args.baseline_runs))
+        results["pdf8_baseline_s"] = statistics.median(_timed(baseline, args.baseline_runs))
     results["pdf8_speedup"] = results["pdf8_baseline_s"] / results["pdf8_s"]
     results["xlsx_100k_s"], results["xlsx_100k_mem_mb"] = big_table(args.rows, max(3, args.runs // 2))
     with app.server.app_context():

@@ -86,9 +86,10 @@ class RedisResultCache(ResultCache):
 
     Keys live under `pulseboard:<namespace>:`, so deployments sharing one Redis never see each
     other's entries, and every key expires, so Redis bounded by `maxmemory` with the
-    `allkeys-lru` policy evicts the least used. Values are pickled and signed with the secret
-    key; one that fails the check counts as a miss, so whoever can write to Redis cannot make
-    this process unpickle their bytes.
+    `volatile-lru` policy evicts the least used (not `allkeys-lru`: this Redis is also Celery's
+    broker, whose queued jobs do not expire and must not be evicted). Values are pickled and
+    signed with the secret key; one that fails the check counts as a miss, so whoever can write
+    to Redis cannot make this process unpickle their bytes.
 
     Redis being down never fails a page: lookups compute without the cache (one warning per
     `warn_every` seconds), and Redis is tried again after `retry_after` seconds, so caching
@@ -102,7 +103,7 @@ class RedisResultCache(ResultCache):
         self._prefix = f"pulseboard:{namespace}:"
         self._signing_key = hashlib.sha256(f"result-cache:{secret}".encode()).digest()
         self._retry_after, self._warn_every = retry_after, warn_every
-        self._down_until, self._warned_at, self._down = 0.0, float("-inf"), False
+        self._down_until, self._warned_at = 0.0, float("-inf")  # _down_until: 0 while reachable
         # Short timeouts and no retries: a page waits at most `timeout` for a Redis that is
         # gone or frozen (redis-py's default retries with backoff for seconds).
         self._client = redis.Redis.from_url(url, socket_connect_timeout=timeout, socket_timeout=timeout,
@@ -176,13 +177,13 @@ class RedisResultCache(ResultCache):
 
     def _went_down(self, error: redis.RedisError) -> None:
         now = time.monotonic()
-        self._down_until, self._down = now + self._retry_after, True
+        self._down_until = now + self._retry_after
         if now - self._warned_at >= self._warn_every:
             self._warned_at = now
             log.warning("Redis result cache unreachable (%s): computing without it, retrying every %g s",
                         error, self._retry_after)
 
     def _came_back(self) -> None:
-        if self._down:
-            self._down = False
+        if self._down_until:
+            self._down_until = 0.0
             log.warning("Redis result cache reachable again: caching resumed")

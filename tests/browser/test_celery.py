@@ -100,13 +100,8 @@ def celery_live(template_db, tmp_path_factory, celery_queue):
         app.server.extensions[EXTENSION].database.dispose()
 
 
-@pytest.fixture(scope="module")
-def celery_server(celery_live) -> str:
-    return celery_live.url
-
-
-def test_heavy_panels_are_computed_by_the_celery_worker(page, celery_server):
-    sign_in(page, celery_server, "viewer")
+def test_heavy_panels_are_computed_by_the_celery_worker(page, celery_live):
+    sign_in(page, celery_live.url, "viewer")
     expect(page.locator("#ov-top-customers .ag-row")).to_have_count(10, timeout=60_000)
     expect(page.locator("#ov-top-products .ag-row")).to_have_count(10)
     expect(page.locator("#ov-heavy-status")).to_contain_text("as of")

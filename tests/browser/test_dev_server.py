@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -15,16 +14,10 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import sign_in, stop
-from tests.conftest import SECRET
+from tests.conftest import SECRET, free_port
 
 pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def _wait_until_healthy(url: str, process: subprocess.Popen, timeout: float = 60.0) -> None:
@@ -46,7 +39,7 @@ def _wait_until_healthy(url: str, process: subprocess.Popen, timeout: float = 60
 def dev_server(template_db, tmp_path_factory):
     folder = tmp_path_factory.mktemp("dev-server")
     shutil.copy(template_db, folder / "pulseboard.db")
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "PULSEBOARD_ENV": "test", "PULSEBOARD_INSTANCE": str(folder),
            "SECRET_KEY": SECRET, "HOST": "127.0.0.1", "PORT": str(port), "DEMO_FEED": "0",
            "REDIS_URL": ""}

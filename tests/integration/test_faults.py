@@ -30,7 +30,8 @@ from data.migrate import upgrade
 from data.models import Dashboard, DashboardVersion
 from data.overview_filters import OverviewFilters, filters_to_json
 from tests.conftest import DEMO_END, PEOPLE, SECRET, _signed_in_client, build_app, seed_users, wait_until
-from tests.integration.test_dashboard_store import accounts_of, sales_spec
+from tests.helpers import account_of
+from tests.integration.test_dashboard_store import sales_spec
 
 ROOT = Path(__file__).resolve().parents[2]
 NOW = DEMO_END + dt.timedelta(minutes=5)
@@ -141,8 +142,7 @@ def test_cancelling_an_export_with_redis_down_says_so_and_keeps_the_button(redis
     from callbacks.export_dialog import cancel, start
 
     database = redis_app.server.extensions[EXTENSION].database
-    people = accounts_of(database)
-    viewer, analyst = people["viewer"], people["analyst"]
+    viewer, analyst = account_of(database, "viewer"), account_of(database, "analyst")
     with database.session() as session:
         board = store.create_dashboard(session, analyst, sales_spec())
         store.set_share(session, analyst, board.id, PEOPLE["viewer"][0], "view")
@@ -198,7 +198,7 @@ def test_postgres_restarting_mid_session_and_mid_save_loses_nothing_half_done(
     upgrade(private_postgres.url)
     setup = Database(private_postgres.url)
     seed_users(setup)
-    analyst = accounts_of(setup)["analyst"]
+    analyst = account_of(setup, "analyst")
     with setup.session() as session:
         dashboard_id = store.create_dashboard(session, analyst, sales_spec("Before")).id
         token = store.publish(session, analyst, dashboard_id)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -14,15 +13,9 @@ from pathlib import Path
 
 from exports import renderer
 from settings import ROOT
-from tests.conftest import SECRET
+from tests.conftest import SECRET, free_port
 
 DEADLINE_SECONDS = 90
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def test_the_web_server_starts_the_renderer_before_any_export(template_db, tmp_path):
@@ -32,7 +25,7 @@ def test_the_web_server_starts_the_renderer_before_any_export(template_db, tmp_p
     env = {**os.environ, "PULSEBOARD_ENV": "test", "SECRET_KEY": SECRET, "DEMO_FEED": "0",
            "PULSEBOARD_INSTANCE": str(tmp_path / "instance"), "DATABASE_URL": f"sqlite:///{database}",
            "PULSEBOARD_RENDERER": str(folder), "REDIS_URL": ""}
-    port = _free_port()
+    port = free_port()
     command = [sys.executable, "-m", "gunicorn", "app:server", "--bind", f"127.0.0.1:{port}",
                "--workers", "1", "--threads", "2"]
     server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
