@@ -26,6 +26,7 @@ from data.dashboard_spec import (
 )
 from data.datasets import Dataset, Dimension, Measure, UnknownField, get_dataset
 from data.live import data_version
+from data.overview import floor_bucket
 from data.periods import month_start
 from data.query import BUCKET, Filter, QuerySpec, components, distinct_values, finish, run_query
 
@@ -238,9 +239,7 @@ def _on_grid(moment: dt.datetime | None, grain: str) -> bool:
     """Whether `moment` starts a bucket of `grain` (an open end always does)."""
     if moment is None:
         return True
-    hour = moment.replace(minute=0, second=0, microsecond=0)
-    day = hour.replace(hour=0)
-    return moment == {"hour": hour, "day": day, "month": day.replace(day=1)}[grain]
+    return moment == (month_start(moment) if grain == "month" else floor_bucket(moment, grain))
 
 
 def _additive(spec: QuerySpec) -> bool:
@@ -271,15 +270,20 @@ def _kpi_from_buckets(engine: Engine, spec: QuerySpec, window: Range, grain: str
 
     if both:
         previous = total(frame[[window.previous_start <= moment < window.previous_end for moment in buckets]])
-    elif window.previous_start is not None:
-        before = dataclasses.replace(spec, start=window.previous_start, end=window.previous_end)
-        previous = _single(run_query(engine, before), name)
     else:
-        previous = None
+        previous = _previous(engine, spec, window)
     series = pd.DataFrame({BUCKET: current[BUCKET].to_numpy(), "value": [
         finish(dataset, (name,), {piece: row[piece] for piece in pieces})[name]
         for row in current.to_dict("records")]})
     return {"value": total(current), "previous": previous, "series": series}
+
+
+def _previous(engine: Engine, spec: QuerySpec, window: Range) -> float | None:
+    """The KPI's measure over the period before, in a query of its own (None: there is none)."""
+    if window.previous_start is None:
+        return None
+    before = dataclasses.replace(spec, start=window.previous_start, end=window.previous_end)
+    return _single(run_query(engine, before), spec.measures[0])
 
 
 def _kpi(engine: Engine, cache: ResultCache, spec: QuerySpec, window: Range, version: int) -> dict:
@@ -291,10 +295,7 @@ def _kpi(engine: Engine, cache: ResultCache, spec: QuerySpec, window: Range, ver
         if _additive(spec) and _on_grid(window.start, grain) and _on_grid(window.end, grain):
             return _kpi_from_buckets(engine, spec, window, grain)
         current = run_query(engine, spec)
-        previous = None
-        if window.previous_start is not None:
-            before = dataclasses.replace(spec, start=window.previous_start, end=window.previous_end)
-            previous = _single(run_query(engine, before), spec.measures[0])
+        previous = _previous(engine, spec, window)
         series = run_query(engine, dataclasses.replace(spec, time_grain=grain, order_by=()))
         series = series.rename(columns={spec.measures[0]: "value"})[[BUCKET, "value"]]
         return {"value": _single(current, spec.measures[0]), "previous": previous, "series": series}
