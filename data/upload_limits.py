@@ -19,7 +19,6 @@ class UploadError(ValueError):
 
     def __init__(self, message: str, row: int | None = None, column: str | None = None):
         super().__init__(message)
-        self.message = message
         self.row = row
         self.column = column
 
