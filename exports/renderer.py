@@ -270,6 +270,10 @@ def _await_server(paths: RenderPaths, report: int, deadline: float) -> Connectio
     the error the new server reports on the `report` pipe if it cannot start. Any server will
     do: one started by hand may have won the race for the folder."""
     output, ended = b"", False
+    # poll(), not select(): a busy process (a web worker, a test session) may have file
+    # descriptors past select's limit of 1024, and select() then refuses them (seen).
+    waiting = select.poll()
+    waiting.register(report, select.POLLIN)
     while not ended:
         with contextlib.suppress(*_NO_SERVER):
             return _connect(paths)
@@ -277,7 +281,7 @@ def _await_server(paths: RenderPaths, report: int, deadline: float) -> Connectio
         if remaining <= 0:
             raise RenderError("The render server did not start in time (Chromium is slow to start, "
                               f"or hangs); its log is {paths.log}.")
-        if select.select([report], [], [], min(remaining, 0.05))[0]:
+        if waiting.poll(min(remaining, 0.05) * 1000):
             chunk = os.read(report, 4096)
             output += chunk
             ended = not chunk or b"\n" in output

@@ -34,6 +34,7 @@ from flask_login import login_user
 
 from app import create_app
 from auth.account import Account
+from background import JobManager
 from context import EXTENSION
 from data import users as user_commands
 from data.db import Database, scratch_schema
@@ -114,7 +115,18 @@ def build_app(template_db: str, folder, **overrides):
 def app(template_db, tmp_path):
     application = build_app(template_db, tmp_path)
     yield application
-    application.server.extensions[EXTENSION].database.dispose()
+    close_app(application)
+
+
+def close_app(application) -> None:
+    """Let go of what an app holds open: its database pool, its result cache and, on one machine,
+    its background jobs' diskcache (each a SQLite file with its journal). Left open, a session's
+    hundreds of apps ran out of file descriptors."""
+    services = application.server.extensions[EXTENSION]
+    services.database.dispose()
+    services.cache.close()
+    if isinstance(application._background_manager, JobManager):
+        application._background_manager.handle.close()
 
 
 @pytest.fixture

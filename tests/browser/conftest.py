@@ -16,7 +16,7 @@ from werkzeug.serving import make_server
 from context import EXTENSION
 from data.dashboard_spec import parse_document
 from data.dashboards import create_dashboard
-from tests.conftest import PEOPLE, build_app
+from tests.conftest import PEOPLE, build_app, close_app
 from tests.helpers import account_of
 
 CHROMIUM = "/usr/bin/chromium"
@@ -38,7 +38,7 @@ def stop(process: subprocess.Popen, timeout: float = 20.0) -> None:
 def live_app(template_db, tmp_path_factory):
     app = build_app(template_db, tmp_path_factory.mktemp("live"))
     yield app
-    app.server.extensions[EXTENSION].database.dispose()
+    close_app(app)
 
 
 @pytest.fixture(scope="session")
