@@ -14,6 +14,7 @@ from auth.account import Account
 from context import database, settings
 from data import dashboards as dashboard_store
 from data import users as user_commands
+from data.catalog import reading_as
 from data.dashboard_spec import SpecError
 from data.feed import DemoFeed
 from data.seed import seed_demo
@@ -178,7 +179,10 @@ def import_dashboard(file, owner_email: str) -> None:
             owner = user_commands.find_by_email(session, owner_email)
             if owner is None:
                 raise dashboard_store.DashboardError(f"There is no user with the email {owner_email}.")
-            record = dashboard_store.import_document(session, Account.from_user(owner), file.read())
+            account = Account.from_user(owner)
+            # Widgets are checked against the datasets the owner may read, as in the browser.
+            with reading_as(database(), account, settings().secret_key):
+                record = dashboard_store.import_document(session, account, file.read())
     except SpecError as error:
         raise click.ClickException("The file is not a valid dashboard:\n  - "
                                    + "\n  - ".join(error.problems)) from None

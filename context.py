@@ -13,6 +13,7 @@ from collections.abc import Callable
 from flask import current_app, has_app_context
 
 from data.cache import RedisResultCache, ResultCache
+from data.catalog import carrying_reader
 from data.db import Database
 from data.models import utcnow
 from settings import Settings
@@ -62,6 +63,7 @@ def services() -> Services:
 def carried(function: Callable) -> Callable:
     """`function`, made to run on another thread with this request's app (a background job's
     services are process-wide and need nothing)."""
+    function = carrying_reader(function)  # and who is reading (data/catalog.py)
     if not has_app_context():
         return function
     app = current_app._get_current_object()

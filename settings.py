@@ -53,6 +53,9 @@ class Settings:
     export_retention_days: int = 30  # finished exports older than this are deleted, file and row
     renderer_folder: Path | None = None  # the render server's socket and lock; default instance/renderer
     job_heartbeat_seconds: float = 10.0  # a running export says it is alive this often
+    upload_max_mb: int = 100  # the largest CSV or Excel file /data accepts
+    sqlite_folder: Path | None = None  # where connected SQLite/DuckDB files may be; see allowed_sqlite_folder
+    allow_any_sqlite_path: bool = False  # admins may connect a SQLite/DuckDB file anywhere
 
     @property
     def exports_path(self) -> Path:
@@ -63,6 +66,16 @@ class Settings:
     def renderer_path(self) -> Path:
         """Where this host's render server listens (see exports/renderer.py)."""
         return self.renderer_folder or self.instance_path / "renderer"
+
+    @property
+    def uploads_path(self) -> Path:
+        """Where uploaded files wait between the preview and the import (shared with workers)."""
+        return self.instance_path / "uploads"
+
+    @property
+    def allowed_sqlite_folder(self) -> Path:
+        """The folder connected SQLite and DuckDB files must be in, unless any path is allowed."""
+        return self.sqlite_folder or self.instance_path / "databases"
 
     @property
     def job_stale_after(self) -> dt.timedelta:
@@ -107,6 +120,9 @@ class Settings:
             "export_retention_days": int(env.get("EXPORT_RETENTION_DAYS", "30")),
             "renderer_folder": Path(env["PULSEBOARD_RENDERER"]) if env.get("PULSEBOARD_RENDERER") else None,
             "job_heartbeat_seconds": float(env.get("JOB_HEARTBEAT_SECONDS", "10")),
+            "upload_max_mb": int(env.get("UPLOAD_MAX_MB", "100")),
+            "sqlite_folder": Path(env["SQLITE_FOLDER"]) if env.get("SQLITE_FOLDER") else None,
+            "allow_any_sqlite_path": _flag(env.get("ALLOW_ANY_SQLITE_PATH"), False),
         }
         unknown = set(overrides) - {f.name for f in dataclasses.fields(cls)}
         if unknown:

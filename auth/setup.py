@@ -7,10 +7,11 @@ import datetime as dt
 from flask import Flask, jsonify, request
 from flask_login import LoginManager
 
-from auth.account import Account, fingerprint
+from auth.account import Account, current_account, fingerprint
 from auth.guard import require_sign_in
 from auth.routes import blueprint
-from context import database
+from context import database, settings
+from data.catalog import begin_reading, end_reading
 from data.users import get_user
 
 
@@ -21,6 +22,15 @@ def _load_account(session_id: str) -> Account | None:
         if user is None or not user.active or fingerprint(user.password_hash) != print_:
             return None
         return Account.from_user(user)
+
+
+def _read_as_signed_in():
+    """Users' datasets resolve as the signed-in user for the rest of the request (data/catalog.py)."""
+    begin_reading(database(), current_account, settings().secret_key)
+
+
+def _stop_reading(_error=None):
+    end_reading()
 
 
 def _security_headers(response):
@@ -54,6 +64,8 @@ def init_auth(server: Flask, secure_cookies: bool, session_days: int) -> None:
     manager.init_app(server)
     server.register_blueprint(blueprint)
     server.before_request(require_sign_in)
+    server.before_request(_read_as_signed_in)
+    server.teardown_request(_stop_reading)
     server.after_request(_security_headers)
     if not server.debug:
         server.register_error_handler(500, _server_error)

@@ -8,6 +8,7 @@ from auth.account import current_account
 from context import cache, database
 from data.dashboard_records import DashboardRecord
 from data.dashboards import DashboardError, load_dashboard
+from data.datasets import UnknownField, get_dataset
 from data.query import QueryError, distinct_values
 
 
@@ -23,9 +24,11 @@ def dashboard_for(ref, need: str = "view") -> DashboardRecord | None:
 
 
 def field_values(dataset: str, field: str) -> list:
-    """The values a dimension takes, for filter pickers (cached for five minutes)."""
+    """The values a dimension takes, for filter pickers (cached for five minutes, after the
+    reader's access to the dataset is checked)."""
     try:
-        return cache().get_or_compute(f"values:{dataset}:{field}",
+        key = get_dataset(dataset).cache_key
+        return cache().get_or_compute(f"values:{key}:{field}",
                                       lambda: distinct_values(database().engine, dataset, field), ttl=300)
-    except QueryError:
+    except (QueryError, UnknownField):
         return []

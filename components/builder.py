@@ -12,7 +12,6 @@ from components.dashboard_page import dashboard_stores
 from components.widgets import TYPE_ICONS, TYPE_LABELS
 from data.dashboard_records import DashboardRecord
 from data.dashboard_spec import NUMBER_FORMATS, RELATIVE_RANGES, WIDGET_TYPES
-from data.datasets import BUILT_IN
 from data.query import GRAINS
 
 REFRESH_CHOICES = [("Off", 0), ("Every 5 s", 5), ("Every 10 s", 10), ("Every 30 s", 30),
@@ -70,8 +69,9 @@ def _field(label: str, control, hint: str | None = None) -> html.Div:
                      html.Div(hint, className="form-text") if hint else None], className="mb-2")
 
 
-def editor() -> html.Div:
-    """The selected widget's settings; every change redraws the widget at once."""
+def editor(datasets: list[dict]) -> html.Div:
+    """The selected widget's settings; every change redraws the widget at once. `datasets` are
+    the options of the dataset picker: the ones the user may read."""
     select = {"size": "sm"}
     controls = html.Div(
         [
@@ -80,9 +80,7 @@ def editor() -> html.Div:
                                                                 for k in WIDGET_TYPES], **select)),
             _field("Title", dbc.Input(id=ids.ED_TITLE, debounce=True, maxLength=200, size="sm")),
             html.Div([
-                _field("Dataset", dbc.Select(id=ids.ED_DATASET, **select,
-                                             options=[{"label": d.label, "value": d.name}
-                                                      for d in BUILT_IN.values()])),
+                _field("Dataset", dbc.Select(id=ids.ED_DATASET, **select, options=datasets)),
                 _field("Measures", dcc.Dropdown(id=ids.ED_MEASURES, multi=True, options=[]),
                        "Each with its aggregation, as the dataset allows."),
                 _field("Group by", dcc.Dropdown(id=ids.ED_DIMENSIONS, multi=True, options=[])),
@@ -160,7 +158,7 @@ def stale_modal(record: DashboardRecord) -> dbc.Modal:
     )
 
 
-def builder_page(record: DashboardRecord, fields: list[dict]) -> list:
+def builder_page(record: DashboardRecord, fields: list[dict], datasets: list[dict]) -> list:
     spec = record.spec
     document = spec.to_json()
     return [
@@ -182,7 +180,7 @@ def builder_page(record: DashboardRecord, fields: list[dict]) -> list:
             dbc.Col([filter_bar(spec, fields),
                      html.Div(edit_grid(spec), className="pb-dashboard pb-builder-canvas",
                               id="pb-dashboard", **{"data-dashboard": record.id})], lg=9),
-            dbc.Col(html.Div([palette(), editor()], className="pb-builder-side"), lg=3),
+            dbc.Col(html.Div([palette(), editor(datasets)], className="pb-builder-side"), lg=3),
         ], className="g-3"),
         history_panel(),
         stale_modal(record),

@@ -177,9 +177,11 @@ def redacted(url: str | sa.URL) -> str:
 
 # -- engines and errors --------------------------------------------------------------------------
 
-def source_engine(url: sa.URL, read_timeout_s: float | None = None) -> sa.Engine:
-    """An engine for a URL that `validate_url` returned: no pool, short connect timeout, and
-    read-only where the file backends allow (DuckDB opened read-only, SQLite `query_only`)."""
+def source_engine(url: sa.URL, read_timeout_s: float | None = None, pooled: bool = False) -> sa.Engine:
+    """An engine for a URL that `validate_url` returned: short connect timeout, and read-only
+    where the file backends allow (DuckDB opened read-only, SQLite `query_only`). No pool, unless
+    `pooled` (widget queries): then server databases keep a few connections, each made read-only
+    with a statement timeout of `read_timeout_s` when it opens (`_guard_session`)."""
     backend = url.get_backend_name()
     if SCHEMES.get(url.drivername) != url.drivername:
         raise UnsafeURL("Only URLs checked by validate_url can be connected.")
@@ -197,6 +199,11 @@ def source_engine(url: sa.URL, read_timeout_s: float | None = None) -> sa.Engine
         connect_args = {"timeout": CONNECT_TIMEOUT_S}
     elif backend == "duckdb":
         connect_args = {"read_only": True, "config": dict(DUCKDB_CONFIG)}
+    if pooled and backend not in FILE_BACKENDS:
+        engine = sa.create_engine(url, pool_size=2, max_overflow=4, pool_pre_ping=True, pool_recycle=1800,
+                                  pool_timeout=10, connect_args=connect_args)
+        sa.event.listen(engine, "connect", _guard_session(backend, read_timeout_s or 30))
+        return engine
     engine = sa.create_engine(url, poolclass=NullPool, connect_args=connect_args)
     if backend == "sqlite":
 
@@ -205,6 +212,32 @@ def source_engine(url: sa.URL, read_timeout_s: float | None = None) -> sa.Engine
             dbapi_connection.execute("PRAGMA query_only = ON")
 
     return engine
+
+
+def _guard_session(backend: str, timeout_s: float) -> Callable:
+    """A `connect` listener making each new session read-only, with a statement timeout."""
+    if backend == "postgresql":
+        statements = ["SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY",
+                      f"SET statement_timeout = {int(timeout_s * 1000)}"]
+    else:
+        statements = ["SET SESSION TRANSACTION READ ONLY"]
+
+    def guard(dbapi_connection, _record) -> None:
+        cursor = dbapi_connection.cursor()
+        try:
+            timeout = []
+            if backend in ("mysql", "mariadb"):
+                cursor.execute("SELECT VERSION()")
+                mariadb = "mariadb" in str(cursor.fetchone()[0]).lower()
+                timeout = [f"SET SESSION max_statement_time = {timeout_s:.3f}" if mariadb
+                           else f"SET SESSION max_execution_time = {int(timeout_s * 1000)}"]
+            for statement in statements + timeout:
+                cursor.execute(statement)
+        finally:
+            cursor.close()
+        dbapi_connection.commit()
+
+    return guard
 
 
 def scrub(text: str, url: sa.URL) -> str:

@@ -22,7 +22,7 @@ from pydantic import (
     model_validator,
 )
 
-from data.datasets import UnknownField, get_dataset
+from data.datasets import NoDatasetAccess, UnknownField, get_dataset
 from data.query import GRAINS, OPERATORS
 
 SCHEMA_VERSION = 1
@@ -307,14 +307,18 @@ def layout_problems(spec: DashboardSpec) -> list[str]:
     return problems
 
 
-def widget_field_problems(widget: WidgetSpec) -> list[str]:
+def widget_field_problems(widget: WidgetSpec, unreadable_ok: bool = False) -> list[str]:
     """The dataset, measures, aggregations, dimensions and filter fields one widget names that
-    its dataset does not declare (none for text widgets)."""
+    its dataset does not declare (none for text widgets). With `unreadable_ok`, a widget over a
+    user's dataset that exists but that the reader may not read is left unchecked: a co-editor
+    without access may save the dashboard, and that widget shows them "no access"."""
     if widget.dataset is None:
         return []
     where = f"widget {widget.id!r}"
     try:
         dataset = get_dataset(widget.dataset)
+    except NoDatasetAccess as error:
+        return [] if unreadable_ok and error.exists else [f"{where}: {error}"]
     except UnknownField as error:
         return [f"{where}: {error}"]
     problems, names = [], []
@@ -344,7 +348,8 @@ def widget_field_problems(widget: WidgetSpec) -> list[str]:
 
 def field_problems(spec: DashboardSpec) -> list[str]:
     """Every widget's fields its dataset does not declare."""
-    return [problem for widget in spec.widgets for problem in widget_field_problems(widget)]
+    return [problem for widget in spec.widgets
+            for problem in widget_field_problems(widget, unreadable_ok=True)]
 
 
 # -- loading and saving -----------------------------------------------------------------------

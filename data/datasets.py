@@ -6,8 +6,9 @@ fields declared here, which is what keeps user input out of SQL identifiers.
 
 from __future__ import annotations
 
+import contextvars
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import sqlalchemy as sa
 
@@ -54,15 +55,31 @@ class Dimension:
 
 @dataclasses.dataclass(frozen=True)
 class Dataset:
-    """A table the app can aggregate, with the fields users may ask for."""
+    """A table the app can aggregate, with the fields users may ask for.
+
+    `engine` is where the rows live when that is not the app's own database (a connected
+    source); `revision` changes whenever the rows or the definition do, and `key` names this
+    dataset in cache keys (a user's dataset deleted and made again under its name gets a new one).
+    """
 
     name: str
     label: str
-    table: sa.Table
+    table: sa.FromClause
     time_column: str
     measures: Mapping[str, Measure]
     dimensions: Mapping[str, Dimension]
     id_column: str | None = "id"  # increasing with arrival: the live watermark
+    engine: sa.Engine | None = None
+    revision: int = 0
+    key: str = ""
+
+    def engine_or(self, app_engine: sa.Engine) -> sa.Engine:
+        """The engine to run this dataset's queries on."""
+        return self.engine or app_engine
+
+    @property
+    def cache_key(self) -> str:
+        return f"{self.key or self.name}.{self.revision}"
 
     def measure(self, name: str) -> Measure:
         """The measure called `name`; `revenue__avg` is `revenue` re-aggregated, where allowed."""
@@ -142,9 +159,27 @@ FORECAST = Dataset(
 BUILT_IN = {dataset.name: dataset for dataset in (SALES, FORECAST)}
 
 
+class NoDatasetAccess(UnknownField):
+    """A name that is not a built-in dataset nor one the reader may read. Whether it exists is
+    never told apart in the message; `exists` is for the server's own checks only."""
+
+    def __init__(self, name: str, exists: bool = False):
+        super().__init__(f"No access to dataset {name!r}: it does not exist, or it is not shared with you.")
+        self.exists = exists
+
+
+# Who is reading, for datasets other than the built-in ones: data/catalog.py sets a resolver
+# for each request and each background job (`reading_as`). Without one, only built-ins resolve.
+_resolver: contextvars.ContextVar[Callable[[str], Dataset] | None] = contextvars.ContextVar(
+    "pulseboard_dataset_resolver", default=None)
+
+
 def get_dataset(name: str) -> Dataset:
-    """Return the dataset called `name`; raises `UnknownField` when there is none."""
-    try:
+    """The dataset called `name`: a built-in one, or a user's dataset the current reader may read
+    (see data/catalog.py); raises `UnknownField` (`NoDatasetAccess`) otherwise."""
+    if name in BUILT_IN:
         return BUILT_IN[name]
-    except KeyError:
-        raise UnknownField(f"There is no dataset called {name!r}.") from None
+    resolve = _resolver.get()
+    if resolve is None or not isinstance(name, str):
+        raise NoDatasetAccess(str(name))
+    return resolve(name)

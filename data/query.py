@@ -5,16 +5,19 @@ that works the same on SQLite, PostgreSQL, MySQL/MariaDB and DuckDB (data/time_b
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import hashlib
 import json
+from collections.abc import Iterator
 from typing import Any
 
 import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy import Engine
 
+from data.connections import ConnectionProblem, reported
 from data.datasets import Dataset, Measure, UnknownField, get_dataset
 from data.time_buckets import GRAINS as GRAINS  # the grains a query may ask for, re-exported
 from data.time_buckets import UnknownGrain, truncate_time
@@ -23,6 +26,7 @@ OPERATORS = ("in", "not_in", "eq", "ne", "gt", "gte", "lt", "lte")
 MAX_FILTER_VALUES = 1000
 MAX_LIMIT = 100_000
 BUCKET = "bucket"
+SOURCE_TIMEOUT_S = 30  # the statement timeout of connected databases (data/catalog.py sets it)
 
 
 class QueryError(ValueError):
@@ -251,11 +255,37 @@ def build_select(spec: QuerySpec, dialect: str, as_components: bool = False,
     return query
 
 
+def _resolved(name: str) -> Dataset:
+    try:
+        return get_dataset(name)
+    except UnknownField as error:
+        raise QueryError(str(error)) from None
+
+
+@contextlib.contextmanager
+def _source_connection(engine: Engine, dataset: Dataset) -> Iterator[sa.Connection]:
+    """A connection to where `dataset`'s rows live: `engine` (the app's database) unless the
+    dataset lives in a connected one, whose failures become a `QueryError` with the password
+    scrubbed from the message."""
+    if dataset.engine is None:
+        with engine.connect() as connection:
+            yield connection
+        return
+    try:
+        with reported(dataset.engine.url, f"The query on {dataset.label}", SOURCE_TIMEOUT_S), \
+                dataset.engine.connect() as connection:
+            yield connection
+    except ConnectionProblem as error:
+        raise QueryError(str(error)) from None
+
+
 def run_query(engine: Engine, spec: QuerySpec, as_components: bool = False,
               dataset: Dataset | None = None) -> pd.DataFrame:
-    """Run `spec` in the database and return the aggregated rows (time buckets as datetimes)."""
-    query = build_select(spec, engine.dialect.name, as_components, dataset)
-    with engine.connect() as connection:
+    """Run `spec` where the dataset's rows live (the app's database, `engine`, or a connected
+    one) and return the aggregated rows (time buckets as datetimes)."""
+    dataset = dataset or _resolved(spec.dataset)
+    query = build_select(spec, dataset.engine_or(engine).dialect.name, as_components, dataset)
+    with _source_connection(engine, dataset) as connection:
         result = connection.execute(query)
         frame = pd.DataFrame(result.fetchall(), columns=list(result.keys()))
     if BUCKET in frame.columns:
@@ -265,11 +295,11 @@ def run_query(engine: Engine, spec: QuerySpec, as_components: bool = False,
 
 def distinct_values(engine: Engine, dataset_name: str, dimension: str, limit: int = 1000) -> list:
     """The values a dimension takes (for filter pickers), sorted; raises `QueryError` if unknown."""
+    dataset = _resolved(dataset_name)
     try:
-        dataset = get_dataset(dataset_name)
         column = dataset.table.c[dataset.dimension(dimension).column]
     except UnknownField as error:
         raise QueryError(str(error)) from None
     query = sa.select(column).where(column.is_not(None)).distinct().order_by(column).limit(limit)
-    with engine.connect() as connection:
+    with _source_connection(engine, dataset) as connection:
         return list(connection.execute(query).scalars())

@@ -168,7 +168,7 @@ def _at_most(engine: Engine, cache: ResultCache, dataset: str, dimension: str, c
     """Whether `dimension` takes at most `count` values in the whole dataset (then every series
     fits and ranking them is a wasted query). An indexed DISTINCT that stops early; cached."""
     values = cache.get_or_compute(
-        f"first-values:{dataset}:{dimension}:{count + 1}",
+        f"first-values:{get_dataset(dataset).cache_key}:{dimension}:{count + 1}",
         lambda: distinct_values(engine, dataset, dimension, limit=count + 1), ttl=600)
     return len(values) <= count
 
@@ -210,7 +210,8 @@ def load_widget(engine: Engine, cache: ResultCache, widget: WidgetSpec, time_ran
     common = {"widget": widget, "measures": measures, "dimensions": dimensions, "range": window,
               "filters": spec.filters, "version": version}
     if widget.type == "kpi":
-        return WidgetData(frame=pd.DataFrame(), **common, **_kpi(engine, cache, spec, window, version))
+        return WidgetData(frame=pd.DataFrame(), **common,
+                          **_kpi(engine, cache, spec, window, f"{dataset.cache_key}:{version}"))
 
     def fetch() -> pd.DataFrame:
         series_by = spec.dimensions[-1] if spec.time_grain and spec.dimensions else None
@@ -221,7 +222,7 @@ def load_widget(engine: Engine, cache: ResultCache, widget: WidgetSpec, time_ran
             query = dataclasses.replace(spec, filters=(*spec.filters, Filter(series_by, "in", tuple(top))))
         return run_query(engine, query)
 
-    frame = cache.get_or_compute(f"widget:{spec.key()}:{version}", fetch)
+    frame = cache.get_or_compute(f"widget:{spec.key()}:{dataset.cache_key}:{version}", fetch)
     return WidgetData(frame=frame, **common)
 
 
@@ -286,7 +287,7 @@ def _previous(engine: Engine, spec: QuerySpec, window: Range) -> float | None:
     return _single(run_query(engine, before), spec.measures[0])
 
 
-def _kpi(engine: Engine, cache: ResultCache, spec: QuerySpec, window: Range, version: int) -> dict:
+def _kpi(engine: Engine, cache: ResultCache, spec: QuerySpec, window: Range, version: str) -> dict:
     """A KPI's value over the range, over the period before, and a sparkline across the range:
     from the sparkline's buckets when the measure adds up across them, else in three queries."""
     grain = _kpi_grain(window)
@@ -336,12 +337,13 @@ def load_widget_tail(engine: Engine, widget: WidgetSpec, time_range: TimeRange |
 
 
 def current_version(engine: Engine, widget: WidgetSpec) -> int:
-    """The data version a widget's dataset is at (0 for datasets without arrival order)."""
+    """The data version a widget's dataset is at: the newest arrival for live datasets, else the
+    dataset's revision (it goes up with every import)."""
     return _version(engine, get_dataset(widget.dataset))
 
 
 def _version(engine: Engine, dataset: Dataset) -> int:
-    return data_version(engine, dataset) if dataset.id_column else 0
+    return data_version(engine, dataset) if dataset.id_column else dataset.revision
 
 
 def filter_fields(spec: DashboardSpec) -> list[dict]:

@@ -11,8 +11,11 @@ import json
 
 from flask import Blueprint, abort, jsonify, render_template, send_file
 
-from context import database
+from auth.account import Account
+from context import database, settings
+from data.catalog import reading_as
 from data.dashboards import NotFound, load_public
+from data.users import get_user
 from pipeline import widget_view
 from public.plotly_bundle import PLOTLY_JS, PLOTLY_URL
 
@@ -26,6 +29,19 @@ def _record(token: str):
             return load_public(session, token)
     except NotFound:
         abort(404)
+
+
+def _owner(record) -> Account | None:
+    with database().session() as session:
+        user = get_user(session, record.owner_id)
+        return Account.from_user(user) if user is not None else None
+
+
+def _payloads(record, widgets) -> list[dict]:
+    """What each widget shows, read as the dashboard's owner: publishing a link is their act, so
+    the page shows what they can see (and nothing of a dataset they lost access to)."""
+    with reading_as(database(), _owner(record), settings().secret_key):
+        return [_widget_payload(record, widget) for widget in widgets]
 
 
 def _widget_payload(record, widget) -> dict:
@@ -44,9 +60,10 @@ def _widget_payload(record, widget) -> dict:
 def view(token: str):
     record = _record(token)
     placed = {item.i: item for item in record.spec.layout}
+    payloads = _payloads(record, record.spec.widgets)
     widgets = [{"id": w.id, "title": w.title, "type": w.type, "refresh": w.refresh_seconds,
-                "place": placed[w.id], "payload": _widget_payload(record, w)}
-               for w in record.spec.widgets]
+                "place": placed[w.id], "payload": payload}
+               for w, payload in zip(record.spec.widgets, payloads, strict=True)]
     response = render_template("public_dashboard.html", record=record, widgets=widgets, token=token,
                                plotly_url=PLOTLY_URL)
     return response, 200, {"Cache-Control": "no-store", "X-Robots-Tag": "noindex",
@@ -60,7 +77,7 @@ def widget(token: str, widget_id: str):
         spec = record.spec.widget(widget_id)
     except KeyError:
         abort(404)
-    response = jsonify(_widget_payload(record, spec))
+    response = jsonify(_payloads(record, [spec])[0])
     response.headers["Cache-Control"] = "no-store"
     return response
 

@@ -207,7 +207,7 @@ def test_an_injection_looking_filter_value_matches_nothing_and_the_users_table_i
 @pytest.mark.parametrize(("spec", "message"), [
     (QuerySpec("sales", ("profit",)), "Sales has no measure called 'profit'"),
     (QuerySpec("sales", ()), "Choose at least one measure"),
-    (QuerySpec("nowhere", ("revenue",)), "There is no dataset called 'nowhere'"),
+    (QuerySpec("nowhere", ("revenue",)), "No access to dataset 'nowhere'"),
     (QuerySpec("sales", ("revenue",), dimensions=("colour",)), "Sales has no dimension called 'colour'"),
     (QuerySpec("sales", ("revenue",), dimensions=("revenue; DROP TABLE users",)),
      "Sales has no dimension called 'revenue; DROP TABLE users'"),

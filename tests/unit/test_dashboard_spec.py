@@ -469,7 +469,7 @@ def test_the_base_document_is_valid():
                  ["widget id 'revenue' is used more than once", "the layout places 'revenue' more than once"],
                  id="duplicate ids"),
     pytest.param(lambda d: d["widgets"][0].update(dataset="salez"),
-                 ["widget 'revenue'", "no dataset called 'salez'"], id="unknown dataset"),
+                 ["widget 'revenue'", "No access to dataset 'salez'"], id="unknown dataset"),
     pytest.param(lambda d: d["widgets"][0].update(measures=["profit"]),
                  ["widget 'revenue'", "Sales has no measure called 'profit'"], id="unknown measure"),
     pytest.param(lambda d: d["widgets"][1].update(dimensions=["country"]),
