@@ -24,7 +24,7 @@ def _load_account(session_id: str) -> Account | None:
         return Account.from_user(user)
 
 
-def _read_as_signed_in():
+def read_as_signed_in():
     """Users' datasets resolve as the signed-in user for the rest of the request (data/catalog.py)."""
     begin_reading(database(), current_account, settings().secret_key)
 
@@ -64,7 +64,7 @@ def init_auth(server: Flask, secure_cookies: bool, session_days: int) -> None:
     manager.init_app(server)
     server.register_blueprint(blueprint)
     server.before_request(require_sign_in)
-    server.before_request(_read_as_signed_in)
+    server.before_request(read_as_signed_in)
     server.teardown_request(_stop_reading)
     server.after_request(_security_headers)
     if not server.debug:

@@ -34,9 +34,11 @@ from flask_login import login_user
 
 from app import create_app
 from auth.account import Account
+from auth.setup import read_as_signed_in
 from background import JobManager
 from context import EXTENSION
 from data import users as user_commands
+from data.catalog import end_reading
 from data.db import Database, scratch_schema
 from data.migrate import upgrade
 from data.seed import seed_demo
@@ -195,7 +197,11 @@ def acting_as(app, database):
                     user = user_commands.find_by_email(session, PEOPLE[role][0])
                     account = Account.from_user(user)
                 login_user(account)
-            yield
+            read_as_signed_in()  # what the app's before_request hook does: users' datasets as them
+            try:
+                yield
+            finally:
+                end_reading()
 
     return _acting_as
 
