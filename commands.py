@@ -181,7 +181,7 @@ def import_dashboard(file, owner_email: str) -> None:
                 raise dashboard_store.DashboardError(f"There is no user with the email {owner_email}.")
             account = Account.from_user(owner)
             # Widgets are checked against the datasets the owner may read, as in the browser.
-            with reading_as(database(), account, settings().secret_key):
+            with reading_as(database(), account, settings()):
                 record = dashboard_store.import_document(session, account, file.read())
     except SpecError as error:
         raise click.ClickException("The file is not a valid dashboard:\n  - "

@@ -26,7 +26,7 @@ def _load_account(session_id: str) -> Account | None:
 
 def read_as_signed_in():
     """Users' datasets resolve as the signed-in user for the rest of the request (data/catalog.py)."""
-    begin_reading(database(), current_account, settings().secret_key)
+    begin_reading(database(), current_account, settings())
 
 
 def _stop_reading(_error=None):

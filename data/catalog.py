@@ -2,7 +2,7 @@
 
 `data.datasets.get_dataset(name)` knows the built-in datasets by itself. Any other name is a
 user's dataset (data/dataset_store.py), and it resolves only inside a scope that names the
-reader, `reading_as(database, account, secret_key)`:
+reader, `reading_as(database, account, settings)`:
 
 - Flask opens one for every request, as the signed-in user (auth/setup.py);
 - an export or a background job opens its own, as the account its ticket names (a worker has
@@ -35,7 +35,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from data import datasets
-from data.connections import ConnectionProblem, reported, source_engine
+from data.connections import ConnectionProblem, UnsafeURL, reported, source_engine, validate_url
 from data.dashboard_access import Actor
 from data.dataset_definition import DatasetDefinition, DefinitionError, parse_definition
 from data.dataset_store import access, readable_datasets
@@ -45,6 +45,7 @@ from data.models import DatasetRecord, SourceConnection
 from data.query import SOURCE_TIMEOUT_S
 from data.secrets_box import CredentialsUnreadable, decrypt_url
 from data.upload_import import SQL_TYPES
+from settings import Settings
 
 PREVIEW_ROWS = 100
 
@@ -52,17 +53,18 @@ PREVIEW_ROWS = 100
 class Reader:
     """The resolver `get_dataset` calls for users' datasets, for one reader."""
 
-    def __init__(self, database: Database, account: Actor | Callable[[], Actor | None] | None,
-                 secret_key: str):
-        """`account` may be a function returning it, called when first needed (a request's
-        signed-in user is loaded only if the request reads a user's dataset)."""
-        self.database, self._account, self.secret_key = database, account, secret_key
+    def __init__(self, database: Database, account: Actor | None, settings: Settings,
+                 load_account: Callable[[], Actor | None] | None = None):
+        """With `load_account`, the account is loaded when first needed (a request's signed-in
+        user is loaded only if the request reads a user's dataset)."""
+        self.database, self._account, self.settings = database, account, settings
+        self._load_account = load_account
         self._found: dict[str, Dataset | UnknownField] = {}
 
     @property
     def account(self) -> Actor | None:
-        if callable(self._account):
-            self._account = self._account()
+        if self._load_account is not None:
+            self._account, self._load_account = self._load_account(), None
         return self._account
 
     def __call__(self, name: str) -> Dataset:
@@ -88,13 +90,13 @@ class Reader:
 
     def _resolve(self, name: str) -> Dataset:
         with self.database.session() as session:
-            return semantic_of(session, self.record(session, name), self.secret_key)
+            return semantic_of(session, self.record(session, name), self.settings)
 
 
 @contextlib.contextmanager
-def reading_as(database: Database, account: Actor | None, secret_key: str) -> Iterator[Reader]:
+def reading_as(database: Database, account: Actor | None, settings: Settings) -> Iterator[Reader]:
     """Resolve users' datasets as `account` inside (see the module's docstring)."""
-    reader = Reader(database, account, secret_key)
+    reader = Reader(database, account, settings)
     token = datasets._resolver.set(reader)
     try:
         yield reader
@@ -102,10 +104,10 @@ def reading_as(database: Database, account: Actor | None, secret_key: str) -> It
         datasets._resolver.reset(token)
 
 
-def begin_reading(database: Database, account: Actor | Callable[[], Actor | None] | None,
-                  secret_key: str) -> None:
-    """Open a scope for the rest of this context (a request: it ends with the request)."""
-    datasets._resolver.set(Reader(database, account, secret_key))
+def begin_reading(database: Database, load_account: Callable[[], Actor | None], settings: Settings) -> None:
+    """Open a scope for the rest of this context (a request: it ends with the request), reading
+    as the account `load_account` returns when a user's dataset is first asked for."""
+    datasets._resolver.set(Reader(database, None, settings, load_account))
 
 
 def end_reading() -> None:
@@ -133,12 +135,12 @@ def current_reader() -> Reader | None:
 
 # -- a record as the semantic layer's Dataset ----------------------------------------------------
 
-def semantic_of(session: Session, record: DatasetRecord, secret_key: str,
+def semantic_of(session: Session, record: DatasetRecord, settings: Settings,
                 definition: DatasetDefinition | None = None) -> Dataset:
     """`record` (or `definition`, a draft of it) as a `Dataset` over its source; `UnknownField`
     with the reason when it cannot be queried (no time column yet, its connection is gone)."""
     definition = definition or parse_definition(json.loads(record.definition))
-    source, engine = _source(session, record, definition, secret_key)
+    source, engine = _source(session, record, definition, settings)
     try:
         dataset = definition.semantic(record.name, record.label, source)
     except DefinitionError as error:
@@ -151,10 +153,10 @@ def semantic_of(session: Session, record: DatasetRecord, secret_key: str,
 
 
 def _source(session: Session, record: DatasetRecord, definition: DatasetDefinition,
-            secret_key: str) -> tuple[sa.FromClause, sa.Engine | None]:
+            settings: Settings) -> tuple[sa.FromClause, sa.Engine | None]:
     if record.source == "upload":
         return definition.table(record.relation), None
-    engine = connection_engine(session, record.connection_id, secret_key)
+    engine = connection_engine(session, record.connection_id, settings)
     if record.source == "table":
         *schema, table = json.loads(record.relation)
         return definition.table(table, schema=".".join(schema) or None), engine
@@ -166,24 +168,30 @@ def _source(session: Session, record: DatasetRecord, definition: DatasetDefiniti
 
 # -- pooled engines for connected databases ------------------------------------------------------
 
-_engines: dict[tuple[int, str], sa.Engine] = {}
+_engines: dict[tuple, sa.Engine] = {}
 _engines_lock = threading.Lock()
 
 
-def connection_engine(session: Session, connection_id: int | None, secret_key: str) -> sa.Engine:
-    """The pooled, read-only engine of a stored connection (one per connection and process)."""
+def connection_engine(session: Session, connection_id: int | None, settings: Settings) -> sa.Engine:
+    """The pooled, read-only engine of a stored connection (one per connection and process). Its
+    URL is checked again against today's settings: a SQLite or DuckDB file outside the allowed
+    folder stops being read once `ALLOW_ANY_SQLITE_PATH` is turned off."""
     connection = session.get(SourceConnection, connection_id) if connection_id is not None else None
     if connection is None:
         raise UnknownField("The database connection of this dataset was deleted.")
-    key = (connection.id, connection.url_token)
+    key = (connection.id, connection.url_token, settings.allowed_sqlite_folder,
+           settings.allow_any_sqlite_path)
     with _engines_lock:
         engine = _engines.get(key)
         if engine is None:
             try:
-                url = decrypt_url(connection.url_token, secret_key)
+                url = validate_url(decrypt_url(connection.url_token, settings.secret_key),
+                                   settings.allowed_sqlite_folder, settings.allow_any_sqlite_path)
             except CredentialsUnreadable:
                 raise UnknownField(f"The credentials of the connection {connection.name!r} cannot be read "
                                    "with this SECRET_KEY; an admin must enter them again.") from None
+            except UnsafeURL as error:
+                raise UnknownField(f"The connection {connection.name!r} is refused: {error}") from None
             for stale in [item for item in _engines if item[0] == connection.id]:
                 _engines.pop(stale).dispose()
             engine = _engines[key] = source_engine(url, SOURCE_TIMEOUT_S, pooled=True)
@@ -218,28 +226,31 @@ def dataset_options(database: Database, account: Actor | None) -> list[dict]:
 
 # -- what the /data pages show ---------------------------------------------------------------------
 
-def _secret(database: Database) -> str:
+def _settings(database: Database) -> Settings:
+    """The settings of the reader of this request (the /data pages run inside one)."""
     reader = current_reader()
-    return reader.secret_key if reader is not None and reader.database is database else ""
+    if reader is None or reader.database is not database:
+        raise UnknownField("Datasets are read inside a request or a job that names its reader.")
+    return reader.settings
 
 
 def source_dataset(database: Database, account: Actor | None, name: str,
                    definition: DatasetDefinition) -> Dataset:
     """`definition`, a draft of dataset `name`, as a `Dataset` over that dataset's source, for
     someone who may read it (to preview a change before it is saved)."""
-    reader = Reader(database, account, _secret(database))
+    reader = Reader(database, account, _settings(database))
     with database.session() as session:
-        return semantic_of(session, reader.record(session, name), reader.secret_key, definition)
+        return semantic_of(session, reader.record(session, name), reader.settings, definition)
 
 
 def preview_rows(database: Database, account: Actor | None, name: str,
                  limit: int = PREVIEW_ROWS) -> pd.DataFrame:
     """The first `limit` rows of dataset `name`'s source, its declared columns only."""
-    reader = Reader(database, account, _secret(database))
+    reader = Reader(database, account, _settings(database))
     with database.session() as session:
         record = reader.record(session, name)
         definition = parse_definition(json.loads(record.definition))
-        source, engine = _source(session, record, definition, reader.secret_key)
+        source, engine = _source(session, record, definition, reader.settings)
     query = select(*(source.c[column.name] for column in definition.columns)).limit(max(1, min(limit, 1000)))
     engine = engine or database.engine
     try:

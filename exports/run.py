@@ -208,7 +208,7 @@ def export_dashboard(
     def work() -> ExportResult:
         # As `account` throughout: a widget over a dataset they cannot read is exported as its
         # "no access" message, never its numbers, wherever this runs.
-        with reading_as(database(), account, settings().secret_key):
+        with reading_as(database(), account, settings()):
             return write()
 
     def write() -> ExportResult:

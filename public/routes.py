@@ -40,7 +40,7 @@ def _owner(record) -> Account | None:
 def _payloads(record, widgets) -> list[dict]:
     """What each widget shows, read as the dashboard's owner: publishing a link is their act, so
     the page shows what they can see (and nothing of a dataset they lost access to)."""
-    with reading_as(database(), _owner(record), settings().secret_key):
+    with reading_as(database(), _owner(record), settings()):
         return [_widget_payload(record, widget) for widget in widgets]
 
 

@@ -6,9 +6,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from auth.account import Account
+from context import EXTENSION
 from data import users as user_commands
 from data.dashboard_spec import parse_document
 from data.dashboards import create_dashboard, set_share
+from settings import Settings
 from tests.conftest import PEOPLE
 
 
@@ -59,4 +61,9 @@ def shared_board(database, document: dict):
         set_share(session, owner, record.id, PEOPLE["editor"][0], "edit")
         set_share(session, owner, record.id, PEOPLE["viewer"][0], "view")
     return record
+
+
+def settings_of(app) -> Settings:
+    """The settings of a test app (what its requests read datasets with)."""
+    return app.server.extensions[EXTENSION].settings
 
