@@ -69,8 +69,10 @@ def create_app(config: dict | None = None) -> dash.Dash:
     settings.instance_path.mkdir(parents=True, exist_ok=True)
     server = Flask(__name__, instance_path=str(settings.instance_path), static_folder=None,
                    template_folder=str(ROOT / "templates"))
+    # An upload reaches its callback base64-encoded (4/3 of its size) inside a JSON request.
+    largest_upload_request = settings.upload_max_mb * 1_000_000 * 4 // 3 + 16 * 1024 * 1024
     server.config.update(SECRET_KEY=settings.secret_key, DEBUG=settings.debug,
-                         MAX_CONTENT_LENGTH=200 * 1024 * 1024)
+                         MAX_CONTENT_LENGTH=max(200 * 1024 * 1024, largest_upload_request))
     if settings.trusted_proxies:
         count = settings.trusted_proxies
         server.wsgi_app = ProxyFix(server.wsgi_app, x_for=count, x_proto=count, x_host=count)

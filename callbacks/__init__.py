@@ -17,8 +17,10 @@ from dash import _callback
 FEATURES = ("callbacks.theme", "callbacks.preload", "callbacks.admin", "callbacks.account",
             "callbacks.overview", "callbacks.gallery", "callbacks.sharing", "callbacks.widgets",
             "callbacks.dashboard_filters",
+            "callbacks.connections",
+            "callbacks.dataset_editor",
             "callbacks.builder", "callbacks.editor", "callbacks.chart_exports", "callbacks.export_dialog",
-            "callbacks.reports")
+            "callbacks.reports", "callbacks.data_list", "callbacks.data_upload")
 _registered: tuple[dict, list, list] | None = None
 
 

@@ -17,6 +17,7 @@ from pydantic import ValidationError
 
 from auth.account import current_account
 from callbacks.messages import failure, success
+from callbacks.triggers import clicked_pattern
 from components import ids
 from components.gallery import TABS, TITLE_MAX, delete_question, empty_gallery, gallery_cards
 from context import database, now
@@ -45,14 +46,6 @@ def problems_alert(error: SpecError, heading: str) -> dbc.Alert:
     return dbc.Alert([html.Strong(heading), html.Ul([html.Li(problem) for problem in error.problems],
                                                     className="mb-0 mt-2")],
                      color="danger", dismissable=True, className="py-2", id="gal-problems")
-
-
-def _clicked() -> dict | None:
-    """The pattern id of the card button that was clicked, or None when a button merely appeared."""
-    trigger = ctx.triggered_id
-    if not isinstance(trigger, dict) or not ctx.triggered or not ctx.triggered[0].get("value"):
-        return None
-    return trigger
 
 
 # -- the list ---------------------------------------------------------------------------------
@@ -173,7 +166,7 @@ def import_dashboard(contents, filename):
 )
 def duplicate(_clicks, refresh):
     """Copy a dashboard the caller can see into their own, and show the Mine tab."""
-    clicked = _clicked()
+    clicked = clicked_pattern()
     if clicked is None:
         return no_update, no_update, no_update
     try:
@@ -197,7 +190,7 @@ def duplicate(_clicks, refresh):
 )
 def ask_to_delete(_clicks):
     """Open the confirm dialog for a dashboard the caller may delete (checked again on confirm)."""
-    clicked = _clicked()
+    clicked = clicked_pattern()
     if clicked is None:
         return no_update, no_update, no_update, no_update
     try:

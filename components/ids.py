@@ -229,3 +229,109 @@ XP_TABLE = "xp-table"
 XP_EVERYONE = "xp-everyone"
 XP_DELETE = "xp-delete"        # {"type": XP_DELETE, "job": id}
 XP_MESSAGE = "xp-message"
+
+# --- /data: the dataset list, uploads and sharing (callbacks/data_*.py) ---
+DATA_LIST = "data-list"                  # the table of datasets, drawn by callbacks/data_list.py
+DATA_REFRESH = "data-refresh"            # Store: changed to redraw the list after a change
+DATA_MESSAGE = "data-message"
+DATA_SHARE = "data-share"                # {"type": DATA_SHARE, "d": name}: a row's Share button
+DATA_DELETE = "data-delete"              # {"type": DATA_DELETE, "d": name}: a row's Delete button
+DATA_SHARE_MODAL = "data-share-modal"
+DATA_SHARE_TARGET = "data-share-target"  # Store: the dataset the dialog is for (checked again on use)
+DATA_SHARE_TITLE = "data-share-title"
+DATA_SHARE_PEOPLE = "data-share-people"
+DATA_SHARE_EMAIL = "data-share-email"
+DATA_SHARE_ADD = "data-share-add"
+DATA_SHARE_MESSAGE = "data-share-message"
+DATA_UNSHARE = "data-unshare"            # {"type": DATA_UNSHARE, "email": ...}
+DATA_DELETE_MODAL = "data-delete-modal"
+DATA_DELETE_BODY = "data-delete-body"
+DATA_DELETE_TARGET = "data-delete-target"  # Store: the dataset asked about (checked again on confirm)
+DATA_DELETE_CONFIRM = "data-delete-confirm"
+DATA_DELETE_CANCEL = "data-delete-cancel"
+DATA_UPLOAD = "data-upload"              # dcc.Upload
+DATA_UPLOAD_ID = "data-upload-id"        # Store: the server's id of the uploaded file (checked again)
+DATA_UPLOAD_MESSAGE = "data-upload-message"
+DATA_PANEL = "data-panel"                # the preview and import settings, shown once a file is in
+DATA_FILE_SUMMARY = "data-file-summary"
+DATA_SHEET = "data-sheet"
+DATA_SHEET_WRAP = "data-sheet-wrap"
+DATA_COLUMNS = "data-columns"            # the per-column controls
+DATA_COL_NAME = "data-col-name"          # {"type": DATA_COL_NAME, "c": position}
+DATA_COL_KIND = "data-col-kind"          # {"type": DATA_COL_KIND, "c": position}
+DATA_COL_INCLUDE = "data-col-include"    # {"type": DATA_COL_INCLUDE, "c": position}
+DATA_ROWS = "data-rows"                  # the first rows, in a grid
+DATA_TIME_COLUMN = "data-time-column"
+DATA_MODE = "data-mode"                  # "new", "append" or "replace"
+DATA_TARGET = "data-target"              # the dataset to append to or replace
+DATA_TARGET_WRAP = "data-target-wrap"
+DATA_NEW_WRAP = "data-new-wrap"
+DATA_NAME = "data-name"
+DATA_TITLE = "data-title"
+DATA_DISCARD = "data-discard"
+DATA_IMPORT = "data-import"
+DATA_CANCEL = "data-cancel"
+DATA_PROGRESS = "data-progress"
+DATA_STATUS = "data-status"
+DATA_REQUEST = "data-request"            # Store: {key, ticket}, the signed request Import hands the job
+
+# --- /data/<name>: a dataset's definition editor (callbacks/dataset_editor.py) ---
+# DS_REF holds {"name": <dataset name>}; every callback re-checks it against the signed-in user.
+DS_REF = "ds-ref"
+DS_COLUMNS = "ds-columns"          # Store: column -> type, for the option lists only (never trusted)
+# Store: the definition being edited, as the controls say (unvalidated), {"type": DS_DRAFT, "mode": "edit"};
+# a reader's page has {"mode": "read"}, the saved one, which no callback writes (so the preview runs at once).
+DS_DRAFT = "ds-draft"
+DS_TIME = "ds-time"
+DS_DIMENSIONS = "ds-dimensions"    # the rows of dimensions
+DS_MEASURES = "ds-measures"        # the rows of measures
+DS_ADD_DIMENSION = "ds-add-dimension"
+DS_ADD_MEASURE = "ds-add-measure"
+DS_SAVE = "ds-save"
+DS_MESSAGE = "ds-message"          # what a save did
+DS_PROBLEM = "ds-problem"          # what is wrong with the draft, as it changes
+DS_SAMPLE = "ds-sample"            # the draft's measures over the whole table and by month
+DS_ROWS = "ds-rows"                # the first rows of the source
+# Pattern-matching ids, {"type": ..., "row": <row key>}
+DS_DIM_NAME = "ds-dim-name"
+DS_DIM_LABEL = "ds-dim-label"
+DS_DIM_COLUMN = "ds-dim-column"
+DS_DIM_REMOVE = "ds-dim-remove"
+DS_M_NAME = "ds-m-name"
+DS_M_LABEL = "ds-m-label"
+DS_M_KIND = "ds-m-kind"            # "column" or "ratio"
+DS_M_COLUMN = "ds-m-column"
+DS_M_AGGREGATION = "ds-m-aggregation"
+DS_M_NUMERATOR = "ds-m-numerator"
+DS_M_DENOMINATOR = "ds-m-denominator"
+DS_M_FORMAT = "ds-m-format"
+DS_M_CURRENCY = "ds-m-currency"
+DS_M_BETTER = "ds-m-better"
+DS_M_REMOVE = "ds-m-remove"
+DS_M_OF_COLUMN = "ds-m-of-column"  # the part of a row shown for a measure of a column
+DS_M_OF_RATIO = "ds-m-of-ratio"    # the part shown for a ratio
+DS_M_CURRENCY_WRAP = "ds-m-currency-wrap"
+
+# --- /data/connections: SQL connections, admins only (callbacks/connections.py) ---
+# No id here ever holds a URL with its password, except CN_URL, which the admin types and the
+# server never writes back (it only clears it).
+CN_MESSAGE = "cn-message"          # what an action on the list or the form did
+CN_REFRESH = "cn-refresh"          # Store: bumped after a connection is saved or deleted
+CN_LIST = "cn-list"                # the table of connections (redacted URLs)
+CN_DELETE = "cn-delete"            # {"type": CN_DELETE, "connection": id}
+CN_NAME = "cn-name"
+CN_URL = "cn-url"                  # password input: sent once by Test and by Save
+CN_TEST = "cn-test"
+CN_TEST_RESULT = "cn-test-result"  # the server's version, or the error with the password scrubbed
+CN_SAVE = "cn-save"
+CN_SOURCE = "cn-source"            # the saved connection a dataset is made from (its id)
+CN_KIND = "cn-kind"                # Tabs: "table" or "sql"
+CN_RELATION = "cn-relation"        # a table or view, as the JSON list [schema, name]
+CN_SQL = "cn-sql"
+CN_RUN = "cn-run"
+CN_PREVIEW = "cn-preview"          # the table's columns, or the SELECT's first rows
+CN_TIME_COLUMN = "cn-time-column"
+CN_DATASET_NAME = "cn-dataset-name"
+CN_DATASET_TITLE = "cn-dataset-title"
+CN_CREATE = "cn-create"
+CN_CREATE_MESSAGE = "cn-create-message"

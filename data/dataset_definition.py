@@ -31,6 +31,14 @@ Aggregation = Literal["sum", "avg", "count", "count_distinct", "min", "max"]
 NumberFormat = Literal["currency", "percent", "integer", "decimal"]
 assert set(Aggregation.__args__) == set(AGGREGATIONS) and set(NumberFormat.__args__) == set(FORMATS)
 ORDERED = ("date", "datetime", "integer", "decimal")  # what min and max make sense of
+NUMBERS = ("integer", "decimal")  # what sum and avg make sense of
+
+
+def aggregations_for(kind: str | None) -> tuple[str, ...]:
+    """The aggregations a measure may apply to a column of type `kind` (the validator's rule)."""
+    return tuple(aggregation for aggregation in AGGREGATIONS
+                 if (aggregation not in ("sum", "avg") or kind in NUMBERS)
+                 and (aggregation not in ("min", "max") or kind in ORDERED))
 
 
 class DefinitionError(ValueError):
@@ -115,10 +123,12 @@ class DatasetDefinition(_Strict):
             kind = types.get(measure.column)
             if kind is None:
                 raise ValueError(f"measure {measure.name!r}: there is no column {measure.column!r}")
-            if measure.aggregation in ("sum", "avg") and kind not in ("integer", "decimal"):
+            if measure.aggregation in aggregations_for(kind):
+                continue
+            if measure.aggregation in ("sum", "avg"):
                 raise ValueError(f"measure {measure.name!r}: {measure.aggregation} needs a number column, "
                                  f"and {measure.column!r} holds {kind}")
-            if measure.aggregation in ("min", "max") and kind not in ORDERED:
+            if measure.aggregation in ("min", "max"):
                 raise ValueError(f"measure {measure.name!r}: {measure.aggregation} needs a number or "
                                  f"date column, and {measure.column!r} holds {kind}")
         return self

@@ -1,18 +1,15 @@
 import dash
 
-from components.states import coming_soon, page_header
+from auth.account import current_account
+from components.data_page import data_page
+from context import settings
+from data.dashboard_access import CREATOR_ROLES
 
 dash.register_page(__name__, path="/data", name="Data", title="Data · Pulseboard", order=3)
 
 
 def layout(**_query):
-    return [
-        page_header("Data", "Datasets, uploads and database connections."),
-        coming_soon(
-            "bi-database", "Bring your own data",
-            "The built-in demo datasets, sales and forecast, are ready. Your own data comes next.",
-            ["CSV and Excel uploads with type detection and a preview",
-             "Connections to PostgreSQL, MySQL, SQLite and DuckDB",
-             "A semantic layer of measures and dimensions, with every aggregation in the database"],
-        ),
-    ]
+    account = current_account()
+    # Only hides the upload; every upload and import callback checks the role again.
+    can_upload = account is not None and account.active and account.role in CREATOR_ROLES
+    return data_page(can_upload, settings().upload_max_mb, is_admin=can_upload and account.is_admin)

@@ -11,6 +11,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+import sqlalchemy as sa
 from playwright.sync_api import expect
 from pypdf import PdfReader
 from sqlalchemy import select
@@ -18,6 +19,7 @@ from werkzeug.serving import make_server
 
 from background import celery_for
 from context import EXTENSION
+from data.dataset_store import get_dataset_info
 from data.models import ExportJob
 from tests.browser.conftest import (
     chart_dashboard,
@@ -27,6 +29,7 @@ from tests.browser.conftest import (
     twenty_four_charts,
 )
 from tests.conftest import SECRET, build_app, service_url
+from tests.helpers import account_of
 
 pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parents[2]
@@ -91,7 +94,8 @@ def celery_live(template_db, tmp_path_factory, celery_queue):
         worker.start()
         thread.start()
         yield SimpleNamespace(url=f"http://127.0.0.1:{server.server_port}",
-                              database=app.server.extensions[EXTENSION].database, worker=worker)
+                              database=app.server.extensions[EXTENSION].database, worker=worker,
+                              folder=folder)
     finally:
         if thread.is_alive():
             server.shutdown()
@@ -147,3 +151,29 @@ def test_an_export_runs_on_the_worker_and_a_killed_worker_fails_it_cleanly_and_a
     info.value.save_as(path)
     assert PdfReader(path).metadata.title == "Killed mid-export"
     expect(status).to_contain_text("Done")
+
+
+def test_an_upload_is_imported_by_the_celery_worker(page, celery_live, tmp_path):
+    """The worker has no signed-in user: it redeems the ticket Import signed, reads the file from
+    the shared uploads folder, checks the analyst's rights again and imports every row."""
+    path = tmp_path / "deliveries.csv"
+    rows = [f"2026-03-{n % 28 + 1:02d},R{n % 4},{n}" for n in range(1, 1201)]
+    path.write_text("Delivered,Route,Stops\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    sign_in(page, celery_live.url, "analyst", "/data")
+    page.set_input_files("#data-upload input[type=file]", str(path))
+    expect(page.locator("#data-panel")).to_be_visible(timeout=60_000)
+    page.fill("#data-name", "deliveries_celery")
+    page.fill("#data-title", "Deliveries")
+    page.click("#data-import")
+    status = page.locator("#data-status")
+    expect(status).to_contain_text("Imported 1,200 rows into Deliveries", timeout=60_000)
+    expect(page.locator("tr[data-dataset='deliveries_celery']")).to_contain_text("1,200")
+
+    database = celery_live.database
+    with database.session() as session:
+        info = get_dataset_info(session, account_of(database, "analyst"), "deliveries_celery")
+    assert info.row_count == 1200 and info.definition.time_column == "delivered"
+    with database.engine.connect() as connection:
+        stops = connection.scalar(sa.text("SELECT sum(stops) FROM upload_deliveries_celery"))
+    assert stops == sum(range(1, 1201))
+    assert not list((Path(celery_live.folder) / "uploads").glob("*.csv"))  # the worker removed the file
