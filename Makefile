@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8050
 export HOST PORT
 
-.PHONY: run test migrate seed install install-dev chromium lint format bench-seed bench-live bench-dashboard bench-exports bench-load constraints clean help
+.PHONY: run test migrate seed install install-dev chromium lint format bench-seed bench-live bench-dashboard bench-exports bench-load bench-data constraints clean help
 
 help:
 	@echo "make run      install, migrate, seed the demo and serve on http://$(HOST):$(PORT)"
@@ -73,6 +73,11 @@ bench-exports: install
 # N signed-in users keeping the Overview live against gunicorn, SQLite + diskcache then PostgreSQL + Redis + Celery.
 bench-load: install-dev
 	$(PY) bench/load.py $(ARGS)
+
+# Bring your own data: import a generated 1M-row x 12-column CSV (and 250k, 500k for memory), then
+# revenue by month over it and over 5M rows in PostgreSQL (TEST_DATABASE_URL or ARGS="--postgres URL").
+bench-data: install
+	$(PY) bench/data.py $(ARGS)
 
 constraints: $(VENV)/.dev-installed
 	{ head -3 constraints.txt; $(VENV)/bin/pip freeze --exclude-editable; } > constraints.tmp && mv constraints.tmp constraints.txt
