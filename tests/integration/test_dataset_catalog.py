@@ -222,3 +222,18 @@ def test_outside_any_reader_only_built_in_datasets_resolve(app, database, shop):
         get_dataset("shop")
     with reading_as(database, account_of(database, "admin"), settings_of(app)):
         assert get_dataset("shop").label == "Shop orders"
+
+
+def test_injection_in_filter_values_and_forged_fields_change_nothing(database, board, acting_as):
+    base = {"id": "regions", "type": "bar", "dataset": "shop", "measures": ["revenue"],
+            "dimensions": ["region"], "time_range": ALL_TIME}
+    with acting_as("analyst"):
+        injected = WidgetSpec.model_validate(
+            {**base, "filters": [{"field": "region", "op": "in", "value": ["x' OR 1=1--"]}]})
+        view = widget_view(injected, board.spec, [])
+        assert view.error is None and view.data.frame.empty  # a value, bound: it matches no region
+        forged = WidgetSpec.model_validate(
+            {**base, "filters": [{"field": "region\" OR 1=1--", "op": "in", "value": ["EMEA"]}]})
+        assert "has no dimension called" in widget_view(forged, board.spec, []).error
+        with pytest.raises(SpecError, match="has no dimension called"):
+            replace_widget(board.spec, forged)
