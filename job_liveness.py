@@ -59,7 +59,7 @@ def beating(fn, backend):
     def run(*args, **kwargs):
         job, client = current_task.request.id, backend.client
         started, alive = STARTED.format(job), ALIVE.format(job)
-        alive_ms = int(4 * settings().job_heartbeat_seconds * 1000)
+        alive_ms = int(settings().job_stale_after.total_seconds() * 1000)
 
         def beat() -> None:
             client.set(alive, 1, px=alive_ms)

@@ -97,39 +97,39 @@ class Reader:
 def reading_as(database: Database, account: Actor | None, settings: Settings) -> Iterator[Reader]:
     """Resolve users' datasets as `account` inside (see the module's docstring)."""
     reader = Reader(database, account, settings)
-    token = datasets._resolver.set(reader)
+    token = datasets.resolver.set(reader)
     try:
         yield reader
     finally:
-        datasets._resolver.reset(token)
+        datasets.resolver.reset(token)
 
 
 def begin_reading(database: Database, load_account: Callable[[], Actor | None], settings: Settings) -> None:
     """Open a scope for the rest of this context (a request: it ends with the request), reading
     as the account `load_account` returns when a user's dataset is first asked for."""
-    datasets._resolver.set(Reader(database, None, settings, load_account))
+    datasets.resolver.set(Reader(database, None, settings, load_account))
 
 
 def end_reading() -> None:
-    datasets._resolver.set(None)
+    datasets.resolver.set(None)
 
 
 def carrying_reader(function: Callable) -> Callable:
     """`function`, made to read as the current reader on whatever thread calls it."""
-    resolver = datasets._resolver.get()
+    resolver = datasets.resolver.get()
 
     def run(*args, **kwargs):
-        token = datasets._resolver.set(resolver)
+        token = datasets.resolver.set(resolver)
         try:
             return function(*args, **kwargs)
         finally:
-            datasets._resolver.reset(token)
+            datasets.resolver.reset(token)
 
     return run
 
 
 def current_reader() -> Reader | None:
-    reader = datasets._resolver.get()
+    reader = datasets.resolver.get()
     return reader if isinstance(reader, Reader) else None
 
 

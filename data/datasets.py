@@ -168,9 +168,10 @@ class NoDatasetAccess(UnknownField):
         self.exists = exists
 
 
-# Who is reading, for datasets other than the built-in ones: data/catalog.py sets a resolver
-# for each request and each background job (`reading_as`). Without one, only built-ins resolve.
-_resolver: contextvars.ContextVar[Callable[[str], Dataset] | None] = contextvars.ContextVar(
+# Who is reading, for datasets other than the built-in ones: data/catalog.py, and only it, sets
+# a resolver for each request and each background job (`reading_as`). Without one, only the
+# built-ins resolve.
+resolver: contextvars.ContextVar[Callable[[str], Dataset] | None] = contextvars.ContextVar(
     "pulseboard_dataset_resolver", default=None)
 
 
@@ -179,7 +180,7 @@ def get_dataset(name: str) -> Dataset:
     (see data/catalog.py); raises `UnknownField` (`NoDatasetAccess`) otherwise."""
     if name in BUILT_IN:
         return BUILT_IN[name]
-    resolve = _resolver.get()
+    resolve = resolver.get()
     if resolve is None or not isinstance(name, str):
         raise NoDatasetAccess(str(name))
     return resolve(name)
