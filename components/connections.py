@@ -16,15 +16,14 @@ from dash import dcc, html
 
 from components import ids
 from components.states import page_header
+from data.connection_store import TIME_KINDS
+from data.connections import PRODUCTS
+from data.source_columns import PREVIEW_ROWS
 
 URL_EXAMPLES = ("postgresql+psycopg://user:password@host:5432/database",
                 "mysql+pymysql://user:password@host:3306/database", "sqlite:///sales.db",
                 "duckdb:///sales.duckdb")
-BACKEND_LABELS = {"postgresql": "PostgreSQL", "mysql": "MySQL", "mariadb": "MariaDB", "sqlite": "SQLite",
-                  "duckdb": "DuckDB"}
 MAX_CELL_CHARS = 100
-PREVIEW_ROWS = 100  # as data/source_columns.py runs a preview
-TIME_KINDS = ("date", "datetime")
 
 
 def _field(label: str, control, html_for: str, width: int, hint: str | None = None) -> dbc.Col:
@@ -42,7 +41,7 @@ def connections_table(connections: list) -> html.Div:
         used = bool(connection.datasets)
         rows.append(html.Tr(
             [html.Td(connection.name),
-             html.Td(BACKEND_LABELS.get(connection.backend, connection.backend)),
+             html.Td(PRODUCTS.get(connection.backend, connection.backend)),
              html.Td(html.Code(connection.display_url)),
              html.Td([dcc.Link(name, href=f"/data/{name}", className="me-2") for name in connection.datasets]
                      or html.Span("None", className="text-body-secondary")),
@@ -87,7 +86,8 @@ def dataset_form() -> html.Div:
         html.Div([dbc.Textarea(id=ids.CN_SQL, rows=6, placeholder="SELECT ... FROM ...", spellCheck=False,
                                className="font-monospace"),
                   dbc.Button("Run", id=ids.CN_RUN, color="secondary", outline=True, className="mt-2"),
-                  dbc.FormText(" Shows the first 100 rows; the query runs read-only, with a time limit.")],
+                  dbc.FormText(f" Shows the first {PREVIEW_ROWS} rows; the query runs read-only, "
+                               "with a time limit.")],
                  className="pt-3"),
         label="A SELECT", tab_id="sql")
     return html.Div(
@@ -129,7 +129,7 @@ def connections_page(sqlite_folder: str, any_path: bool) -> list:
 # -- what the dataset form shows -------------------------------------------------------------------
 
 def connection_options(connections: list) -> list[dict]:
-    return [{"label": f"{connection.name} ({BACKEND_LABELS.get(connection.backend, connection.backend)})",
+    return [{"label": f"{connection.name} ({PRODUCTS.get(connection.backend, connection.backend)})",
              "value": str(connection.id)} for connection in connections]
 
 

@@ -35,7 +35,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from data import datasets
-from data.connections import ConnectionProblem, UnsafeURL, reported, source_engine, validate_url
+from data.connection_store import checked_url
+from data.connections import ConnectionProblem, UnsafeURL, reported, source_engine
 from data.dashboard_access import Actor
 from data.dataset_definition import DatasetDefinition, DefinitionError, parse_definition
 from data.dataset_store import access, readable_datasets
@@ -185,8 +186,7 @@ def connection_engine(session: Session, connection_id: int | None, settings: Set
         engine = _engines.get(key)
         if engine is None:
             try:
-                url = validate_url(decrypt_url(connection.url_token, settings.secret_key),
-                                   settings.allowed_sqlite_folder, settings.allow_any_sqlite_path)
+                url = checked_url(decrypt_url(connection.url_token, settings.secret_key), settings)
             except CredentialsUnreadable:
                 raise UnknownField(f"The credentials of the connection {connection.name!r} cannot be read "
                                    "with this SECRET_KEY; an admin must enter them again.") from None

@@ -24,6 +24,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from data.connections import (
+    FILE_BACKENDS,
     ConnectionProblem,
     Relation,
     list_relations,
@@ -192,7 +193,7 @@ def find_connection(session: Session, url: sa.URL, secret_key: str) -> Connectio
 def free_connection_name(session: Session, url: sa.URL) -> str:
     """A name for a new connection to `url` that no connection has: the host and database, or the
     file's name."""
-    if url.get_backend_name() in ("sqlite", "duckdb"):
+    if url.get_backend_name() in FILE_BACKENDS:
         base = (url.database or "database").replace("\\", "/").rsplit("/", 1)[-1]
     else:
         base = f"{url.host}/{url.database}"
@@ -249,8 +250,8 @@ def table_columns(database, account: Actor, settings: Settings, connection_id: A
 def preview_select(database, account: Actor, settings: Settings, connection_id: Any, sql: str) -> Preview:
     """A SELECT's first rows (`source_columns.PREVIEW_ROWS`) and its columns' kinds, run read-only
     with a timeout. Raises `UnsafeSQL` before touching the database, `SourceError` or `QueryTimeout`."""
-    url = _source(database, account, settings, connection_id)
-    return sample_select(url, validate_select(sql or "", url.get_backend_name()))
+    # run_select validates the SELECT (in the source's dialect) before it connects.
+    return sample_select(_source(database, account, settings, connection_id), sql or "")
 
 
 def connect_dataset(database, account: Actor, settings: Settings, connection_id: Any, name: str,

@@ -296,8 +296,9 @@ def connected(url: sa.URL, doing: str, timeout_s: float | None = None) -> Iterat
 _VERSION_SQL = {"postgresql": "SHOW server_version", "mysql": "SELECT VERSION()",
                 "mariadb": "SELECT VERSION()", "sqlite": "SELECT sqlite_version()",
                 "duckdb": "SELECT version()"}
-_PRODUCTS = {"postgresql": "PostgreSQL", "mysql": "MySQL", "mariadb": "MariaDB", "sqlite": "SQLite",
-             "duckdb": "DuckDB"}
+# Each backend's product name, as messages and pages show it.
+PRODUCTS = {"postgresql": "PostgreSQL", "mysql": "MySQL", "mariadb": "MariaDB", "sqlite": "SQLite",
+            "duckdb": "DuckDB"}
 
 
 def test_connection(url: sa.URL) -> str:
@@ -308,7 +309,7 @@ def test_connection(url: sa.URL) -> str:
     backend = url.get_backend_name()
     with connected(url, "Connecting") as connection:
         version = str(connection.exec_driver_sql(_VERSION_SQL[backend]).scalar())
-    product = "MariaDB" if "mariadb" in version.lower() else _PRODUCTS[backend]
+    product = "MariaDB" if "mariadb" in version.lower() else PRODUCTS[backend]
     return f"{product} {version}"
 
 
@@ -338,15 +339,19 @@ def list_relations(url: sa.URL) -> list[Relation]:
                   for schema, name, kind in rows)
 
 
-def kind_of(column_type: sa.types.TypeEngine) -> str:
-    """The generic kind of a column type: date, datetime, integer, decimal, boolean or text."""
+# What reflection returns, dialect by dialect, are subclasses of these (PostgreSQL's TIMESTAMP is a
+# DateTime, SQLite's DOUBLE a Float; since SQLAlchemy 2.1 a Float is no Numeric). First match wins.
+KIND_TYPES: tuple[tuple[str, type[sa.types.TypeEngine]], ...] = (
+    ("boolean", sa.Boolean), ("datetime", sa.DateTime), ("date", sa.Date), ("integer", sa.Integer),
+    ("decimal", sa.Float), ("decimal", sa.Numeric), ("text", sa.String))
+
+
+def kind_of(column_type: sa.types.TypeEngine, unknown: str = "text") -> str:
+    """The generic kind of a column type: date, datetime, integer, decimal, boolean or text; and
+    `unknown` for a type that is none of these (binary, JSON, arrays, intervals...)."""
     if isinstance(column_type, sa.Integer) and getattr(column_type, "display_width", None) == 1:
         return "boolean"  # MySQL's BOOLEAN is TINYINT(1), and reflects as that
-    for kind, types in (("boolean", sa.Boolean), ("datetime", sa.DateTime), ("date", sa.Date),
-                        ("integer", sa.Integer), ("decimal", (sa.Numeric, sa.Float))):
-        if isinstance(column_type, types):
-            return kind
-    return "text"
+    return next((kind for kind, generic in KIND_TYPES if isinstance(column_type, generic)), unknown)
 
 
 _DUCKDB_TYPES = {
@@ -393,9 +398,3 @@ def columns_of(url: sa.URL, relation: tuple[str, ...]) -> list[SourceColumn]:
     if not found:
         raise SourceError(f"There is no table or view {schema}.{name} that this connection can read.")
     return [SourceColumn(column, column_type, kind_of(column_type)) for column, column_type in found]
-
-
-def relation_table(relation: tuple[str, ...], columns: list[SourceColumn]) -> sa.Table:
-    """A Core table for `relation` with `columns`, for the query builder to select from."""
-    return sa.Table(relation[1], sa.MetaData(), *(sa.Column(c.name, c.type) for c in columns),
-                    schema=relation[0])
