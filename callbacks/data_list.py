@@ -17,7 +17,7 @@ from callbacks.messages import failure, success
 from callbacks.triggers import clicked_pattern
 from components import ids
 from components.data_page import dataset_table, delete_question, share_people
-from context import database, now
+from context import cache, database, now
 from data.dashboard_access import CREATOR_ROLES
 from data.dataset_list import listed_datasets
 from data.dataset_store import (
@@ -39,7 +39,7 @@ def render_list(_refresh):
     """Built-in datasets, then the user's own and those shared with them."""
     account = current_account()
     with database().session() as session:
-        datasets = listed_datasets(session, account)
+        datasets = listed_datasets(session, cache(), account)
     can_upload = account is not None and account.role in CREATOR_ROLES
     return dataset_table(datasets, now(), can_upload)
 
@@ -64,7 +64,7 @@ def open_share(_clicks):
     try:
         with database().session() as session:
             info = get_dataset_info(session, current_account(), clicked.get("d"), "manage")
-            people = dataset_shares(session, current_account(), info.name)
+            people = dataset_shares(session, info)
     except DatasetError as error:
         return False, no_update, no_update, None, None, failure(str(error))
     return True, f"Share {info.label}", share_people(people), info.name, None, None
@@ -89,12 +89,10 @@ def change_share(_add, _submit, _remove, email, target):
     address = str(removing.get("email", "")) if removing else (email or "").strip()
     if not address:
         return no_update, failure("Enter the email of the person to share with."), no_update
-    account = current_account()
     try:
         with database().session() as session:
-            share_dataset(session, account, target, address, shared=removing is None)
-        with database().session() as session:
-            people = dataset_shares(session, account, target)
+            info = share_dataset(session, current_account(), target, address, shared=removing is None)
+            people = dataset_shares(session, info)
     except DatasetError as error:
         return no_update, failure(str(error)), no_update
     done = f"No longer shared with {address}." if removing else f"Shared with {address}."

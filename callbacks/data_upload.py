@@ -13,8 +13,6 @@ nothing is half imported, and the file is kept to try again.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import logging
 import uuid
 
@@ -26,11 +24,11 @@ from dash.exceptions import PreventUpdate
 from auth.account import current_account
 from auth.tickets import BadTicket, issue, redeem
 from background import status_line_on_failure
+from callbacks.job_cancel import request_cancel
 from callbacks.messages import failure
 from components import ids
 from components.data_page import column_controls, file_summary, import_done, rows_grid, time_column_options
 from context import cache, database, settings
-from data.cache import CacheUnavailable
 from data.dataset_list import managed_uploads, suggested_name
 from data.dataset_store import (
     DatasetError,
@@ -38,20 +36,19 @@ from data.dataset_store import (
     check_creator,
     check_label,
     check_name,
-    check_same_columns,
-    get_dataset_info,
     import_dataset,
     refresh_dataset,
+    refreshable_dataset,
 )
 from data.upload_files import (
     GONE,
+    decode_upload,
     discard_upload,
     load_upload,
     plan_from_choices,
     prune_uploads,
     remember_preview,
     save_upload,
-    too_large,
 )
 from data.upload_limits import MB, UploadError, UploadLimits
 from data.upload_plan import parse_plan
@@ -86,21 +83,6 @@ def _limits() -> UploadLimits:
 
 def _error(message: str) -> html.Span:
     return html.Span(str(message), className="text-danger")
-
-
-def decode_upload(contents: object, max_bytes: int) -> bytes:
-    """The bytes of a dcc.Upload data URL; the size is checked before anything is decoded (the
-    browser's own limit can be bypassed). Raises `UploadError`."""
-    _, separator, encoded = contents.partition(";base64,") if isinstance(contents, str) else ("", "", "")
-    if not separator:
-        raise UploadError("The file could not be read. Upload it again.")
-    size = len(encoded) * 3 // 4 - encoded.count("=", -2)
-    if size > max_bytes:
-        raise too_large(size, max_bytes)
-    try:
-        return base64.b64decode(encoded, validate=True)
-    except (binascii.Error, ValueError):
-        raise UploadError("The file could not be read. Upload it again.") from None
 
 
 def _preview_values(preview: UploadPreview) -> list:
@@ -249,14 +231,10 @@ def _target(session, account, mode, target, name, title, plan) -> tuple[str, str
         raise DatasetError("Choose the dataset to append the file to." if mode == "append"
                            else "Choose the dataset to replace.")
     try:
-        info = get_dataset_info(session, account, target, "manage")
+        info = refreshable_dataset(session, account, target, plan)
     except NoAccess:
         raise DatasetError(f"You can append to or replace only a dataset you own (admins: any); {target!r} "
                            "is not one of them.") from None
-    if info.source != "upload":
-        raise DatasetError(f"{info.label} is not an uploaded file, so a file cannot be appended to it or "
-                           "replace it.")
-    check_same_columns(info, plan)
     return info.name, info.label
 
 
@@ -305,21 +283,7 @@ def start(_clicks, upload_id, names, kinds, includes, time_column, mode, target,
 )
 def cancel(_clicks, request):
     """Ask the running import to stop; only the user it runs for may."""
-    account = current_account()
-    if not isinstance(request, dict) or account is None:
-        return no_update, no_update, no_update
-    try:
-        with database().session() as session:
-            owner, fields = redeem(settings().secret_key, TICKET, request.get("ticket"), session)
-    except BadTicket:
-        return no_update, no_update, no_update
-    if owner.id != account.id:
-        return no_update, no_update, no_update
-    try:
-        cache().set_flag(cancel_key(fields["key"]))
-    except CacheUnavailable as error:
-        return no_update, no_update, _error(str(error))
-    return "Cancelling…", True, no_update
+    return request_cancel(request, TICKET, cancel_key)
 
 
 def _progress(set_progress, key: str):

@@ -19,11 +19,11 @@ from auth.account import current_account
 from auth.tickets import BadTicket, issue, redeem
 from background import status_line_on_failure
 from callbacks.dashboard_access import dashboard_for
+from callbacks.job_cancel import request_cancel
 from charts.theme import theme_name
 from components import ids
 from components.exports import OWN_RANGE, options_to_choices
 from context import cache, database, settings
-from data.cache import CacheUnavailable
 from data.dashboards import DashboardError
 from data.export_jobs import delete_preset, last_choices, preset, presets, remember
 from data.widget_data import CrossFilter, filters_from_json
@@ -194,21 +194,7 @@ def cancel(_clicks, request):
     """Ask the running export to stop; it stops before its next widget and removes its file.
 
     The button says so until the job ends (the status line keeps the job's own progress)."""
-    account = current_account()
-    if not isinstance(request, dict) or account is None:
-        return no_update, no_update, no_update
-    try:  # only the user the export runs for may stop it: the key comes from their signed ticket
-        with database().session() as session:
-            owner, fields = redeem(settings().secret_key, TICKET, request.get("ticket"), session)
-    except BadTicket:
-        return no_update, no_update, no_update
-    if owner.id != account.id:
-        return no_update, no_update, no_update
-    try:
-        cache().set_flag(cancel_key(fields["key"]))
-    except CacheUnavailable as error:  # Redis is down: the button stays, to try again
-        return no_update, no_update, html.Span(str(error), className="text-danger")
-    return "Cancelling…", True, no_update
+    return request_cancel(request, TICKET, cancel_key)
 
 
 def _done_message(job_id: int) -> html.Span:

@@ -222,20 +222,19 @@ def _labelled(label: str, control) -> html.Label:
     return html.Label([html.Span(label, className="visually-hidden"), control], className="d-block mb-0")
 
 
-def column_controls(preview: UploadPreview, kinds: list[str] | None = None) -> dbc.Table:
+def column_controls(preview: UploadPreview) -> dbc.Table:
     """One row per column of the file: its name in the file, a new name, a type, whether to
     import it, and a few of its values."""
     rows = []
     for position, column in enumerate(preview.columns):
-        kind = kinds[position] if kinds else column.type.kind
         rows.append(html.Tr([
             html.Td(column.name, className="text-break"),
             html.Td(_labelled(f"Name of column {column.name}", dbc.Input(
                 id={"type": ids.DATA_COL_NAME, "c": position}, value=column.name, size="sm",
                 maxLength=COLUMN_NAME_MAX, autoComplete="off", debounce=True))),
             html.Td(_labelled(f"Type of column {column.name}", dbc.Select(
-                id={"type": ids.DATA_COL_KIND, "c": position}, options=kind_options(column), value=kind,
-                size="sm"))),
+                id={"type": ids.DATA_COL_KIND, "c": position}, options=kind_options(column),
+                value=column.type.kind, size="sm"))),
             html.Td(dbc.Checkbox(id={"type": ids.DATA_COL_INCLUDE, "c": position}, value=True,
                                  label=html.Span(f"Import {column.name}", className="visually-hidden"))),
             html.Td(_sample(preview, position), className="small text-body-secondary text-break"),

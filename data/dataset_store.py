@@ -198,8 +198,10 @@ def record_refresh(session: Session, dataset_id: int, rows: int, now: dt.datetim
     record.revision += 1
 
 
-def share_dataset(session: Session, account: Actor, name: str, email: str, shared: bool = True) -> None:
-    """Let the user with `email` read the dataset (or no longer); needs manage."""
+def share_dataset(session: Session, account: Actor, name: str, email: str,
+                  shared: bool = True) -> DatasetInfo:
+    """Let the user with `email` read the dataset (or no longer); needs manage. Returns the
+    dataset."""
     info = get_dataset_info(session, account, name, "manage")
     user = users.find_by_email(session, email)
     if user is None:
@@ -212,6 +214,7 @@ def share_dataset(session: Session, account: Actor, name: str, email: str, share
         session.add(DatasetShare(dataset_id=info.id, user_id=user.id))
     elif not shared and existing is not None:
         session.delete(existing)
+    return info
 
 
 def check_label(label: str | None) -> str:
@@ -267,6 +270,18 @@ def check_same_columns(info: DatasetInfo, plan: ImportPlan) -> None:
                            "them, or import the file as a new dataset.")
 
 
+def refreshable_dataset(session: Session, account: Actor | None, name: object,
+                        plan: ImportPlan) -> DatasetInfo:
+    """The uploaded dataset `name`, which `account` manages, if `plan` imports exactly its columns
+    (`check_same_columns`); raises `NoAccess`, or `DatasetError` saying what does not fit."""
+    info = get_dataset_info(session, account, name, "manage")
+    if info.source != "upload" or not info.relation:
+        raise DatasetError(f"{info.label} is not an uploaded file, so a file cannot be appended to it or "
+                           "replace it.")
+    check_same_columns(info, plan)
+    return info
+
+
 def refresh_dataset(database, account: Actor, name: str, path: Path, file_name: str, plan: ImportPlan,
                     mode: str, progress: Progress | None = None, layout: Layout | None = None,
                     limits: UploadLimits | None = None) -> tuple[DatasetInfo, ImportResult]:
@@ -279,11 +294,7 @@ def refresh_dataset(database, account: Actor, name: str, path: Path, file_name: 
         raise DatasetError("Choose whether to append the file's rows or to replace the dataset's rows.")
     with database.session() as session:
         check_creator(account)
-        info = get_dataset_info(session, account, name, "manage")
-        if info.source != "upload" or not info.relation:
-            raise DatasetError(f"{info.label} is not an uploaded file, so a file cannot be appended to it or "
-                               "replace it.")
-        check_same_columns(info, plan)
+        info = refreshable_dataset(session, account, name, plan)
     result = import_upload(database.engine, path, file_name, plan, info.relation, mode, progress,
                            limits=limits, layout=layout)
     with database.session() as session:
@@ -352,9 +363,11 @@ def delete_dataset(session: Session, account: Actor, name: str) -> DatasetInfo:
     return info
 
 
-def dataset_shares(session: Session, account: Actor, name: str) -> list[tuple[str, str]]:
-    """The (email, display name) of everyone the dataset is shared with; needs manage."""
-    info = get_dataset_info(session, account, name, "manage")
+def dataset_shares(session: Session, info: DatasetInfo) -> list[tuple[str, str]]:
+    """The (email, display name) of everyone the dataset `info` is shared with; `info` must be
+    one the asker manages (as `get_dataset_info(..., "manage")` returns it), else `NoAccess`."""
+    if not info.may_manage:
+        raise NoAccess(info.name)
     query = (select(User.email, User.display_name).join(DatasetShare, DatasetShare.user_id == User.id)
              .where(DatasetShare.dataset_id == info.id).order_by(User.email))
     return [(email, display_name) for email, display_name in session.execute(query)]

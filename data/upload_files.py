@@ -9,6 +9,8 @@ older than a day are pruned.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import contextlib
 import dataclasses
 import datetime as dt
@@ -66,6 +68,21 @@ def _write_atomically(path: Path, data: bytes) -> None:
 def too_large(size: int, max_bytes: int) -> UploadError:
     """The refusal of a file of `size` bytes, as `upload_limits.check_file_size` words it."""
     return UploadError(f"The file is {size / MB:,.1f} MB; uploads are limited to {max_bytes / MB:,.0f} MB.")
+
+
+def decode_upload(contents: object, max_bytes: int) -> bytes:
+    """The bytes of a dcc.Upload data URL; the size is checked before anything is decoded (the
+    browser's own limit can be bypassed). Raises `UploadError`."""
+    _, separator, encoded = contents.partition(";base64,") if isinstance(contents, str) else ("", "", "")
+    if not separator:
+        raise UploadError("The file could not be read. Upload it again.")
+    size = len(encoded) * 3 // 4 - encoded.count("=", -2)
+    if size > max_bytes:
+        raise too_large(size, max_bytes)
+    try:
+        return base64.b64decode(encoded, validate=True)
+    except (binascii.Error, ValueError):
+        raise UploadError("The file could not be read. Upload it again.") from None
 
 
 def plain_file_name(file_name: object) -> str:
