@@ -99,52 +99,45 @@ def draft_from_controls(time_column, dimensions: list[tuple], measures: list[tup
 
 # -- rows: add, remove, and the controls that depend on others -----------------------------------
 
-@dash.callback(
-    Output(ids.DS_DIMENSIONS, "children"),
-    Input(ids.DS_ADD_DIMENSION, "n_clicks"),
-    Input({"type": ids.DS_DIM_REMOVE, "row": ALL}, "n_clicks"),
-    State({"type": ids.DS_DIM_REMOVE, "row": ALL}, "id"),
-    State(ids.DS_COLUMNS, "data"),
-    prevent_initial_call=True,
-)
-def change_dimension_rows(added, _removed, row_ids, types):
-    return _changed_rows(added, row_ids, lambda key: dimension_row(key, _types(types)))
-
-
-@dash.callback(
-    Output(ids.DS_MEASURES, "children"),
-    Input(ids.DS_ADD_MEASURE, "n_clicks"),
-    Input({"type": ids.DS_M_REMOVE, "row": ALL}, "n_clicks"),
-    State({"type": ids.DS_M_REMOVE, "row": ALL}, "id"),
-    State(ids.DS_COLUMNS, "data"),
-    prevent_initial_call=True,
-)
-def change_measure_rows(added, _removed, row_ids, types):
-    # The new row's ratio choices are filled by `offer_ratio_parts`, which its controls trigger.
-    return _changed_rows(added, row_ids, lambda key: measure_row(key, _types(types), []))
-
-
 def _types(types) -> dict[str, str]:
     return {str(k): str(v) for k, v in types.items()} if isinstance(types, dict) else {}
 
 
-def _changed_rows(added, row_ids: list[dict], new_row) -> Patch:
-    """Append a row (an Add click) or delete the row whose Remove was clicked."""
-    rows = Patch()
-    if ctx.triggered_id in (ids.DS_ADD_DIMENSION, ids.DS_ADD_MEASURE):
-        if not added:
+def _row_changer(rows_id: str, add_id: str, remove_type: str, new_row):
+    """The callback that appends a `new_row(key, types)` on an Add click, or deletes the row
+    whose Remove was clicked, in the list `rows_id`."""
+
+    @dash.callback(
+        Output(rows_id, "children"),
+        Input(add_id, "n_clicks"),
+        Input({"type": remove_type, "row": ALL}, "n_clicks"),
+        State({"type": remove_type, "row": ALL}, "id"),
+        State(ids.DS_COLUMNS, "data"),
+        prevent_initial_call=True,
+    )
+    def change_rows(added, _removed, row_ids, types):
+        rows = Patch()
+        if ctx.triggered_id == add_id:
+            if not added:
+                raise PreventUpdate
+            rows.append(new_row(f"new{added}", _types(types)))
+            return rows
+        # A Remove button that appears (with a new row) fires this too, without a click.
+        clicked = clicked_pattern()
+        position = next((n for n, row_id in enumerate(row_ids) if row_id == clicked), None)
+        if clicked is None or position is None:
             raise PreventUpdate
-        rows.append(new_row(f"new{added}"))
+        del rows[position]
         return rows
-    # A Remove button that appears (with a new row) fires this too, without a click.
-    clicked = clicked_pattern()
-    if clicked is None:
-        raise PreventUpdate
-    position = next((n for n, row_id in enumerate(row_ids) if row_id == clicked), None)
-    if position is None:
-        raise PreventUpdate
-    del rows[position]
-    return rows
+
+    return change_rows
+
+
+change_dimension_rows = _row_changer(ids.DS_DIMENSIONS, ids.DS_ADD_DIMENSION, ids.DS_DIM_REMOVE,
+                                     dimension_row)
+# A new measure's ratio choices are filled by `offer_ratio_parts`, which its controls trigger.
+change_measure_rows = _row_changer(ids.DS_MEASURES, ids.DS_ADD_MEASURE, ids.DS_M_REMOVE,
+                                   lambda key, types: measure_row(key, types, []))
 
 
 @dash.callback(

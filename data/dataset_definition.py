@@ -102,7 +102,7 @@ class DatasetDefinition(_Strict):
 
     @model_validator(mode="after")
     def _fields_fit_columns(self) -> DatasetDefinition:
-        types = {column.name: column.type for column in self.columns}
+        types = self.column_types()
         if self.time_column is not None and types.get(self.time_column) not in ("date", "datetime"):
             raise ValueError(f"the time column {self.time_column!r} must be a date or datetime column")
         names: set[str] = set()
@@ -150,7 +150,7 @@ class DatasetDefinition(_Strict):
         measures = {
             m.name: Measure(m.name, m.label, m.column, m.aggregation, m.numerator, m.denominator, m.format,
                             m.currency, m.higher_is_better,
-                            NUMERIC if m.column is not None and types[m.column] in ("integer", "decimal")
+                            NUMERIC if m.column is not None and types[m.column] in NUMBERS
                             else ())
             for m in self.measures}
         dimensions = {d.name: Dimension(d.name, d.label, d.column, types[d.column]) for d in self.dimensions}

@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict
 
 from data.bulk import bulk_insert, datetime_text
+from data.connections import kind_of
 from data.upload_limits import UploadError, UploadLimits
 from data.upload_plan import ImportPlan, sql_names
 from data.upload_source import Layout, open_source, read_chunks
@@ -30,11 +31,6 @@ Progress = Callable[[int, int | None], None]
 SQL_TYPES: dict[str, type[sa.types.TypeEngine]] = {
     "date": sa.Date, "datetime": sa.DateTime, "integer": sa.BigInteger, "decimal": sa.Double,
     "boolean": sa.Boolean, "text": sa.Text}
-# What reflection returns, dialect by dialect, are subclasses of these (PostgreSQL's TIMESTAMP is a
-# DateTime, SQLite's DOUBLE a Float).
-_REFLECTED_KINDS = ((sa.Boolean, "boolean"), (sa.DateTime, "datetime"), (sa.Date, "date"),
-                    (sa.Integer, "integer"), (sa.Float, "decimal"), (sa.Numeric, "decimal"),
-                    (sa.String, "text"))
 _TABLE_NAME = re.compile(r"[a-z][a-z0-9_]{0,47}")
 
 
@@ -166,8 +162,9 @@ def _check_same_columns(connection: sa.Connection, table_name: str,
 
 def _kind_of(sql_type: sa.types.TypeEngine) -> str:
     """The upload kind a reflected column type stores (its SQL type name when none does)."""
-    return next((kind for generic, kind in _REFLECTED_KINDS if isinstance(sql_type, generic)),
-                str(sql_type).lower())
+    kind = kind_of(sql_type)
+    # kind_of calls any other type text; say what it is, so that appending text to it is refused
+    return kind if kind != "text" or isinstance(sql_type, sa.String) else str(sql_type).lower()
 
 
 def _stored(converted: Converted, kind: str) -> np.ndarray:

@@ -14,27 +14,16 @@ from components.dataset_editor import (
     preview_cards,
 )
 from context import database
+from data.connections import kind_of
 from data.dataset_store import NoAccess, get_dataset_info
 from data.datasets import BUILT_IN, Dataset
 
 # No order: exact paths under /data (such as /data/connections, which has one) match before this template.
 dash.register_page(__name__, path_template="/data/<name>", name="Dataset", title="Dataset · Pulseboard")
 
-KINDS = {bool: "boolean", int: "integer", float: "decimal", str: "text"}
-
-
-def _kind(column) -> str:
-    try:
-        python_type = column.type.python_type
-    except NotImplementedError:
-        return "text"
-    if python_type.__name__ in ("date", "datetime"):
-        return python_type.__name__
-    return KINDS.get(python_type, "decimal" if python_type.__name__ == "Decimal" else "text")
-
 
 def built_in(dataset: Dataset) -> list:
-    types = {column.name: _kind(column) for column in dataset.table.columns}
+    types = {column.name: kind_of(column.type) for column in dataset.table.columns}
     definition = definition_card(dataset.time_column, list(dataset.dimensions.values()),
                                  list(dataset.measures.values()), types)
     return page_body(dataset_header(dataset.label, ["Built in", "demo data"], editable=False), definition,
