@@ -15,7 +15,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 import callbacks
 import exports.routes
-import public
+import public_link
 from auth import init_auth
 from auth.account import current_account
 from auth.csrf import csrf_token
@@ -23,12 +23,12 @@ from background import background_manager
 from commands import register_commands
 from components.shell import anonymous_shell, app_shell
 from context import EXTENSION, build_services
-from public.plotly_bundle import PLOTLY_URL
+from public_link.plotly_bundle import PLOTLY_URL
 from settings import Settings
 
 ROOT = Path(__file__).resolve().parent
 
-# Every graph in the app loads Pulseboard's partial plotly.js (public/plotly_bundle.py) instead of
+# Every graph in the app loads Pulseboard's partial plotly.js (public_link/plotly_bundle.py) instead of
 # the full build Dash would fetch: dcc.Graph loads whatever `window._dashPlotlyJSURL` names when its
 # first figure mounts, and the renderer would otherwise set it to the 4.8 MB file.
 PLOTLY_SCRIPT = (
@@ -78,7 +78,7 @@ def create_app(config: dict | None = None) -> dash.Dash:
         server.wsgi_app = ProxyFix(server.wsgi_app, x_for=count, x_proto=count, x_host=count)
     server.extensions[EXTENSION] = build_services(settings)
     init_auth(server, secure_cookies=settings.cookie_secure, session_days=settings.session_days)
-    server.register_blueprint(public.blueprint)
+    server.register_blueprint(public_link.blueprint)
     server.register_blueprint(exports.routes.blueprint)
     register_commands(server)
 

@@ -14,6 +14,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
 ENVIRONMENTS = ("demo", "development", "production", "test")
+SMTP_SECURITY = ("none", "starttls", "ssl")
+SCHEDULERS = ("auto", "inprocess", "celery", "off")
 # Values people paste from tutorials; a production key must not be one of them.
 WEAK_SECRETS = {"secret", "changeme", "change-me", "dev", "development", "password", "pulseboard"}
 MIN_SECRET_LENGTH = 32
@@ -56,6 +58,18 @@ class Settings:
     upload_max_mb: int = 100  # the largest CSV or Excel file /data accepts
     sqlite_folder: Path | None = None  # where connected SQLite/DuckDB files may be; see allowed_sqlite_folder
     allow_any_sqlite_path: bool = False  # admins may connect a SQLite/DuckDB file anywhere
+    public_url: str = ""  # how people reach the app, for links in emails; default http://HOST:PORT
+    smtp_host: str = ""  # no host: schedules and alerts are kept, but no email can go out
+    smtp_port: int = 0  # 0: 465 with ssl, 587 with starttls, 25 without
+    smtp_username: str = ""
+    smtp_password: str = ""
+    smtp_security: str = "starttls"  # none, starttls or ssl
+    smtp_timeout_seconds: float = 30.0
+    mail_from: str = ""  # default pulseboard@ the public URL's host
+    mail_attachment_max_mb: float = 10.0  # larger files are sent as a download link instead
+    allow_external_recipients: bool = False  # schedules and alerts may email addresses of non-users
+    scheduler: str = "auto"  # auto (in the web process, or Celery beat with REDIS_URL), inprocess, celery, off
+    scheduler_tick_seconds: float = 30.0  # how often the scheduler looks for due reports and alerts
 
     @property
     def exports_path(self) -> Path:
@@ -81,6 +95,31 @@ class Settings:
     def job_stale_after(self) -> dt.timedelta:
         """A running job silent this long is dead: four heartbeats missed."""
         return dt.timedelta(seconds=4 * self.job_heartbeat_seconds)
+
+    @property
+    def base_url(self) -> str:
+        """The app's address in links sent by email (PULSEBOARD_URL, else this server's)."""
+        return self.public_url or f"http://{self.host}:{self.port}"
+
+    @property
+    def sender(self) -> str:
+        """The From address of every email (MAIL_FROM, else pulseboard@ the app's host)."""
+        from urllib.parse import urlsplit
+
+        return self.mail_from or f"pulseboard@{urlsplit(self.base_url).hostname or 'localhost'}"
+
+    @property
+    def smtp_port_number(self) -> int:
+        """SMTP_PORT, else the port that goes with SMTP_SECURITY."""
+        return self.smtp_port or {"ssl": 465, "starttls": 587}.get(self.smtp_security, 25)
+
+    @property
+    def scheduler_mode(self) -> str:
+        """Who runs schedules and alerts: "inprocess" (a thread of the web process holding the
+        lease), "celery" (beat and the workers) or "off". Auto: Celery when REDIS_URL is set."""
+        if self.scheduler != "auto":
+            return self.scheduler
+        return "celery" if self.redis_url else "inprocess"
 
     @property
     def production(self) -> bool:
@@ -123,12 +162,28 @@ class Settings:
             "upload_max_mb": int(env.get("UPLOAD_MAX_MB", "100")),
             "sqlite_folder": Path(env["SQLITE_FOLDER"]) if env.get("SQLITE_FOLDER") else None,
             "allow_any_sqlite_path": _flag(env.get("ALLOW_ANY_SQLITE_PATH"), False),
+            "public_url": env.get("PULSEBOARD_URL", "").strip().rstrip("/"),
+            "smtp_host": env.get("SMTP_HOST", "").strip(),
+            "smtp_port": int(env.get("SMTP_PORT") or "0"),
+            "smtp_username": env.get("SMTP_USERNAME", ""),
+            "smtp_password": env.get("SMTP_PASSWORD", ""),
+            "smtp_security": (env.get("SMTP_SECURITY") or "starttls").strip().lower(),
+            "smtp_timeout_seconds": float(env.get("SMTP_TIMEOUT_SECONDS", "30")),
+            "mail_from": env.get("MAIL_FROM", "").strip(),
+            "mail_attachment_max_mb": float(env.get("MAIL_ATTACHMENT_MAX_MB", "10")),
+            "allow_external_recipients": _flag(env.get("ALLOW_EXTERNAL_RECIPIENTS"), False),
+            "scheduler": (env.get("SCHEDULER") or "auto").strip().lower(),
+            "scheduler_tick_seconds": float(env.get("SCHEDULER_TICK_SECONDS", "30")),
         }
         unknown = set(overrides) - {f.name for f in dataclasses.fields(cls)}
         if unknown:
             raise ValueError(f"unknown settings: {', '.join(sorted(unknown))}")
         values.update(overrides)
         values["instance_path"] = Path(values["instance_path"])
+        if values["smtp_security"] not in SMTP_SECURITY:
+            raise ValueError(f"SMTP_SECURITY must be one of {', '.join(SMTP_SECURITY)}")
+        if values["scheduler"] not in SCHEDULERS:
+            raise ValueError(f"SCHEDULER must be one of {', '.join(SCHEDULERS)}")
         if values["env"] not in ENVIRONMENTS:
             raise ValueError(f"PULSEBOARD_ENV must be one of {', '.join(ENVIRONMENTS)}")
         if not values["database_url"]:

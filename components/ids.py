@@ -335,3 +335,10 @@ CN_DATASET_NAME = "cn-dataset-name"
 CN_DATASET_TITLE = "cn-dataset-title"
 CN_CREATE = "cn-create"
 CN_CREATE_MESSAGE = "cn-create-message"
+
+# Schedules: the "Schedule report" dialog and the Schedules tab of /reports (prefix SC_)
+# -- SC block: add schedule ids above this line --
+
+# Alerts and notifications: the alert dialog, the Alerts tab of /reports, the bell (prefix AL_, NT_)
+AL_PANEL = "al-panel"             # the Alerts tab's content
+# -- AL block: add alert and notification ids above this line --

@@ -108,7 +108,7 @@ def build_app(template_db: str, folder, **overrides):
     db_path = folder / "pulseboard.db"
     shutil.copy(template_db, db_path)
     config = {"env": "test", "instance_path": folder, "database_url": f"sqlite:///{db_path}",
-              "secret_key": SECRET, "demo_feed": False}
+              "secret_key": SECRET, "demo_feed": False, "scheduler": "off"}
     config.update(overrides)
     return create_app(config)
 
@@ -129,6 +129,24 @@ def close_app(application) -> None:
     services.cache.close()
     if isinstance(application._background_manager, JobManager):
         application._background_manager.handle.close()
+
+
+@pytest.fixture
+def smtp_server():
+    """A real SMTP server (aiosmtpd) on a free port, for the length of one test."""
+    from tests.smtp import SmtpServer
+
+    server = SmtpServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def mail_app(template_db, tmp_path, smtp_server):
+    """An app whose email goes to `smtp_server`."""
+    application = build_app(template_db, tmp_path, **smtp_server.settings())
+    yield application
+    close_app(application)
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ from logging.config import fileConfig
 from alembic import context
 from sqlalchemy import engine_from_config, pool
 
+from data import delivery_models  # noqa: F401  (its tables are part of Base.metadata)
 from data.models import Base
 
 config = context.config

@@ -9,7 +9,7 @@ import pytest
 
 from auth.guard import PUBLIC_ENDPOINTS
 from data import users as user_commands
-from public.plotly_bundle import PLOTLY_URL
+from public_link.plotly_bundle import PLOTLY_URL
 from tests.conftest import PEOPLE, can_sign_in, sign_in
 
 # Every route the app serves, classified. A route nobody classified fails the walk below.

@@ -17,7 +17,7 @@ from data.catalog import reading_as
 from data.dashboards import NotFound, load_public
 from data.users import get_user
 from pipeline import widget_view
-from public.plotly_bundle import PLOTLY_JS, PLOTLY_URL
+from public_link.plotly_bundle import PLOTLY_JS, PLOTLY_URL
 
 blueprint = Blueprint("public", __name__)
 LINK_RULE = "<string(length=43):token>"  # secrets.token_urlsafe(32) is 43 characters
