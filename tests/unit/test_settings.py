@@ -69,3 +69,31 @@ def test_unknown_overrides_and_environments_are_refused(tmp_path):
         Settings.load({"no_such_setting": 1}, environ={"PULSEBOARD_INSTANCE": str(tmp_path)})
     with pytest.raises(ValueError, match="PULSEBOARD_ENV"):
         Settings.load(environ={"PULSEBOARD_ENV": "staging", "PULSEBOARD_INSTANCE": str(tmp_path)})
+
+
+def test_email_settings_come_from_the_environment_with_ports_that_match_the_security(tmp_path):
+    base = {"PULSEBOARD_INSTANCE": str(tmp_path), "SMTP_HOST": "mail.example.com",
+            "SMTP_USERNAME": "reports", "SMTP_PASSWORD": "pw", "PULSEBOARD_URL": "https://bi.example.com/"}
+    starttls = Settings.load(environ=base)
+    assert (starttls.smtp_host, starttls.smtp_security, starttls.smtp_port_number) == (
+        "mail.example.com", "starttls", 587)
+    assert starttls.base_url == "https://bi.example.com"
+    assert starttls.sender == "pulseboard@bi.example.com"
+    ssl = Settings.load(environ={**base, "SMTP_SECURITY": "SSL", "MAIL_FROM": "bi@example.com"})
+    assert (ssl.smtp_port_number, ssl.sender) == (465, "bi@example.com")
+    plain = Settings.load(environ={**base, "SMTP_SECURITY": "none", "SMTP_PORT": "2525"})
+    assert plain.smtp_port_number == 2525
+
+
+def test_a_misspelt_smtp_security_or_scheduler_is_refused_with_the_choices(tmp_path):
+    with pytest.raises(ValueError, match="SMTP_SECURITY must be one of none, starttls, ssl"):
+        Settings.load(environ={"PULSEBOARD_INSTANCE": str(tmp_path), "SMTP_SECURITY": "tls"})
+    with pytest.raises(ValueError, match="SCHEDULER must be one of"):
+        Settings.load(environ={"PULSEBOARD_INSTANCE": str(tmp_path), "SCHEDULER": "cron"})
+
+
+def test_the_scheduler_runs_in_process_on_one_machine_and_on_celery_beat_when_scaled_out(tmp_path):
+    folder = {"PULSEBOARD_INSTANCE": str(tmp_path)}
+    assert Settings.load(environ=folder).scheduler_mode == "inprocess"
+    assert Settings.load(environ={**folder, "REDIS_URL": "redis://r:6379/0"}).scheduler_mode == "celery"
+    assert Settings.load(environ={**folder, "SCHEDULER": "off"}).scheduler_mode == "off"
