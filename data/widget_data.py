@@ -262,7 +262,7 @@ def _kpi_from_buckets(engine: Engine, spec: QuerySpec, window: Range, grain: str
     frame = run_query(engine, query, as_components=True)
     pieces = [column for column in frame.columns if column != BUCKET]
     buckets = frame[BUCKET].dt.to_pydatetime()
-    current = frame[[moment >= window.start for moment in buckets]]
+    current = _rows(frame, [moment >= window.start for moment in buckets])
 
     def total(rows: pd.DataFrame) -> float | None:
         if rows.empty:
@@ -270,13 +270,20 @@ def _kpi_from_buckets(engine: Engine, spec: QuerySpec, window: Range, grain: str
         return finish(dataset, (name,), {piece: float(rows[piece].sum()) for piece in pieces})[name]
 
     if both:
-        previous = total(frame[[window.previous_start <= moment < window.previous_end for moment in buckets]])
+        previous = total(_rows(frame, [window.previous_start <= moment < window.previous_end
+                                       for moment in buckets]))
     else:
         previous = _previous(engine, spec, window)
     series = pd.DataFrame({BUCKET: current[BUCKET].to_numpy(), "value": [
         finish(dataset, (name,), {piece: row[piece] for piece in pieces})[name]
         for row in current.to_dict("records")]})
     return {"value": total(current), "previous": previous, "series": series}
+
+
+def _rows(frame: pd.DataFrame, mask: list[bool]) -> pd.DataFrame:
+    """The rows of `frame` where `mask` holds. (`frame[[]]`, an empty mask as a list, would
+    select no columns instead: a range without rows lost its bucket column.)"""
+    return frame[pd.Series(mask, index=frame.index, dtype=bool)]
 
 
 def _previous(engine: Engine, spec: QuerySpec, window: Range) -> float | None:

@@ -89,6 +89,15 @@ def test_every_kpi_matches_pandas_whether_read_from_its_buckets_or_by_three_quer
         assert data.series["value"].sum() == pytest.approx(current.revenue.sum())
 
 
+def test_a_kpi_over_days_without_sales_shows_no_value_instead_of_failing(services, lines):
+    """A range without rows on the sparkline's grid (here a fortnight before the first sale)."""
+    first = lines.order_date.min().date()
+    start, end = first - dt.timedelta(days=20), first - dt.timedelta(days=7)
+    data = _load(services, {"type": "kpi", "dataset": "sales", "measures": ["revenue"],
+                            "time_range": {"start": start.isoformat(), "end": end.isoformat()}})
+    assert data.value is None and data.previous is None and data.series.empty
+
+
 def test_a_cross_filter_applies_to_other_widgets_but_never_to_its_source(services, lines):
     emea = [CrossFilter("elsewhere", "region", ("EMEA",))]
     own = [CrossFilter("w", "region", ("EMEA",))]
