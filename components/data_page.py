@@ -11,7 +11,7 @@ from dash import dcc, html
 
 from components import ids
 from components.gallery import exact_time, relative_time
-from components.states import page_header
+from components.states import delete_modal, page_header
 from data.dataset_list import ListedDataset
 from data.upload_preview import ColumnPreview, UploadPreview
 from data.upload_sniff import ENCODINGS
@@ -63,7 +63,7 @@ def data_page(can_upload: bool, max_mb: int, is_admin: bool = False) -> list:
         dcc.Store(id=ids.DATA_SHARE_TARGET),
         dcc.Store(id=ids.DATA_DELETE_TARGET),
         share_modal(),
-        delete_modal(),
+        delete_dialog(),
     ]
     return page
 
@@ -309,19 +309,9 @@ def share_people(people: list[tuple[str, str]]) -> html.Div:
     ], className="list-group", id="data-share-list")
 
 
-def delete_modal() -> dbc.Modal:
-    return dbc.Modal(
-        [
-            dbc.ModalHeader(dbc.ModalTitle("Delete dataset?")),
-            dbc.ModalBody(id=ids.DATA_DELETE_BODY),
-            dbc.ModalFooter([
-                dbc.Button("Cancel", id=ids.DATA_DELETE_CANCEL, color="secondary", outline=True),
-                dbc.Button([html.I(className="bi bi-trash me-1"), "Delete"], id=ids.DATA_DELETE_CONFIRM,
-                           color="danger"),
-            ]),
-        ],
-        id=ids.DATA_DELETE_MODAL, is_open=False,
-    )
+def delete_dialog() -> dbc.Modal:
+    return delete_modal("Delete dataset?", ids.DATA_DELETE_MODAL, ids.DATA_DELETE_BODY,
+                        ids.DATA_DELETE_CANCEL, ids.DATA_DELETE_CONFIRM)
 
 
 def delete_question(label: str, rows: int | None, in_use: str | None) -> list:

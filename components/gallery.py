@@ -8,7 +8,7 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from components import ids
-from components.states import page_header
+from components.states import delete_modal, page_header
 
 TABS = (("mine", "Mine"), ("shared", "Shared with me"), ("public", "Public"))
 ACCESS_LABELS = {"manage": ("Owner access", "bi-person-gear"), "edit": ("Can edit", "bi-pencil"),
@@ -87,19 +87,9 @@ def new_dashboard_modal() -> dbc.Modal:
     )
 
 
-def delete_modal() -> dbc.Modal:
-    return dbc.Modal(
-        [
-            dbc.ModalHeader(dbc.ModalTitle("Delete dashboard?")),
-            dbc.ModalBody(id=ids.GAL_DELETE_BODY),
-            dbc.ModalFooter([
-                dbc.Button("Cancel", id=ids.GAL_DELETE_CANCEL, color="secondary", outline=True),
-                dbc.Button([html.I(className="bi bi-trash me-1"), "Delete"], id=ids.GAL_DELETE_CONFIRM,
-                           color="danger"),
-            ]),
-        ],
-        id=ids.GAL_DELETE_MODAL, is_open=False,
-    )
+def delete_dialog() -> dbc.Modal:
+    return delete_modal("Delete dashboard?", ids.GAL_DELETE_MODAL, ids.GAL_DELETE_BODY,
+                        ids.GAL_DELETE_CANCEL, ids.GAL_DELETE_CONFIRM)
 
 
 def delete_question(title: str, owner_name: str, widget_count: int) -> list:
@@ -199,5 +189,5 @@ def gallery_page(can_create: bool, tab: str = "mine") -> list:
         dcc.Store(id=ids.GAL_REFRESH, data=0),
         dcc.Store(id=ids.GAL_DELETE_TARGET),
         new_dashboard_modal(),
-        delete_modal(),
+        delete_dialog(),
     ]

@@ -1,7 +1,8 @@
-"""Page headers and the non-data states a page can show: coming soon, forbidden, not found."""
+"""Page headers, the confirmation before a delete, and the non-data states a page can show."""
 
 from __future__ import annotations
 
+import dash_bootstrap_components as dbc
 from dash import html
 
 
@@ -14,14 +15,19 @@ def page_header(title: str, subtitle: str = "", actions=None) -> html.Div:
     )
 
 
-def coming_soon(icon: str, title: str, text: str, upcoming: list[str]) -> html.Div:
-    """A deliberate 'what will be here' panel for a page a later release fills."""
-    return html.Div(
-        [html.I(className=f"bi {icon} pb-empty-icon"),
-         html.H2(title, className="pb-empty-title"),
-         html.P(text, className="pb-empty-text"),
-         html.Ul([html.Li(item) for item in upcoming], className="pb-empty-list")],
-        className="pb-empty",
+def delete_modal(question: str, modal_id: str, body_id: str, cancel_id: str, confirm_id: str) -> dbc.Modal:
+    """The "Delete …?" dialog: its body says what goes, Cancel or Delete closes it."""
+    return dbc.Modal(
+        [
+            dbc.ModalHeader(dbc.ModalTitle(question)),
+            dbc.ModalBody(id=body_id),
+            dbc.ModalFooter([
+                dbc.Button("Cancel", id=cancel_id, color="secondary", outline=True, n_clicks=0),
+                dbc.Button([html.I(className="bi bi-trash me-1"), "Delete"], id=confirm_id, color="danger",
+                           n_clicks=0),
+            ]),
+        ],
+        id=modal_id, is_open=False,
     )
 
 
