@@ -14,6 +14,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import callbacks
+import delivery.links
 import exports.routes
 import public_link
 from auth import init_auth
@@ -80,6 +81,7 @@ def create_app(config: dict | None = None) -> dash.Dash:
     init_auth(server, secure_cookies=settings.cookie_secure, session_days=settings.session_days)
     server.register_blueprint(public_link.blueprint)
     server.register_blueprint(exports.routes.blueprint)
+    server.register_blueprint(delivery.links.blueprint)
     register_commands(server)
 
     app = dash.Dash(
@@ -118,11 +120,16 @@ def main() -> None:
         feed = DemoFeed(server.extensions[EXTENSION].database.engine,
                         interval=settings.feed_interval_seconds, speedup=settings.feed_speedup).start()
         logging.getLogger("pulseboard").info("demo live feed started")
+    from delivery.scheduler import start_in_process
+
+    scheduler = start_in_process(server)  # scheduled reports and alerts, unless Celery beat ticks
     try:
         app.run(host=settings.host, port=settings.port, debug=settings.debug, use_reloader=False)
     finally:
         if feed is not None:
             feed.stop()
+        if scheduler is not None:
+            scheduler.stop()
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
 """Command-line tools: `flask --app app users ...`, `... demo ...`, `... dashboards ...`,
-`... report ...` and `... datasets ...` (dataset_commands.py)."""
+`... report ...`, `... datasets ...` (dataset_commands.py), and `... schedules ...` and
+`... scheduler tick` (delivery_commands.py)."""
 
 from __future__ import annotations
 
@@ -272,9 +273,12 @@ def report(dashboard_id: int, fmt: str, template: str, page_size: str, orientati
 
 def register_commands(server: Flask) -> None:
     from dataset_commands import datasets  # it uses COMMAND_LINE_ADMIN from here
+    from delivery_commands import scheduler, schedules
 
     server.cli.add_command(users)
     server.cli.add_command(demo)
     server.cli.add_command(dashboards)
     server.cli.add_command(report)
     server.cli.add_command(datasets)
+    server.cli.add_command(schedules)
+    server.cli.add_command(scheduler)

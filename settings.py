@@ -68,7 +68,7 @@ class Settings:
     mail_from: str = ""  # default pulseboard@ the public URL's host
     mail_attachment_max_mb: float = 10.0  # larger files are sent as a download link instead
     allow_external_recipients: bool = False  # schedules and alerts may email addresses of non-users
-    scheduler: str = "auto"  # auto (in the web process, or Celery beat with REDIS_URL), inprocess, celery, off
+    scheduler: str = "auto"  # auto (web process, or Celery beat with REDIS_URL), inprocess, celery, off
     scheduler_tick_seconds: float = 30.0  # how often the scheduler looks for due reports and alerts
 
     @property

@@ -21,6 +21,8 @@ PUBLIC_ENDPOINTS = {
     "public.view": "a dashboard's read-only public link (checks its token itself, 404 otherwise)",
     "public.widget": "one widget of a public dashboard, for its refresh (checks the token itself)",
     "public.plotly_js": "plotly.js for the public page (a static file of the plotly package)",
+    "deliveries.file": "a report file too large to email, for the recipients holding its signed, "
+                       "expiring link (checks the token itself, 404 otherwise)",
 }
 
 

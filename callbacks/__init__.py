@@ -20,7 +20,9 @@ FEATURES = ("callbacks.theme", "callbacks.preload", "callbacks.admin", "callback
             "callbacks.connections",
             "callbacks.dataset_editor",
             "callbacks.builder", "callbacks.editor", "callbacks.chart_exports", "callbacks.export_dialog",
-            "callbacks.reports", "callbacks.data_list", "callbacks.data_upload")
+            "callbacks.reports", "callbacks.data_list", "callbacks.data_upload",
+            "callbacks.notifications", "callbacks.alert_dialog", "callbacks.alert_list",
+            "callbacks.schedule_dialog", "callbacks.schedules")
 _registered: tuple[dict, list, list] | None = None
 
 

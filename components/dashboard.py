@@ -19,14 +19,15 @@ def grid_layout(layout: list[LayoutItem]) -> list[dict]:
     return [{"i": grid_id(item.i), "x": item.x, "y": item.y, "w": item.w, "h": item.h} for item in layout]
 
 
-def view_grid(spec: DashboardSpec, drawn: dict[str, tuple]) -> dsg.ResponsiveGrid:
+def view_grid(spec: DashboardSpec, drawn: dict[str, tuple], alerts: bool = False) -> dsg.ResponsiveGrid:
     """Read-only and responsive: 12 columns on wide screens, fewer on narrow ones; every card
-    arrives `drawn` (widget id -> body, live state, note)."""
+    arrives `drawn` (widget id -> body, live state, note); with `alerts`, menus offer alerts."""
     return dsg.ResponsiveGrid(
         id=ids.DB_GRID, layouts={"lg": grid_layout(spec.layout)}, cols=COLUMNS, breakpoints=BREAKPOINTS,
         rowHeight=ROW_HEIGHT, isDraggable=False, isResizable=False,
         compactType="vertical" if spec.compact else None, margin=[12, 12], containerPadding=[0, 0],
-        children=[widget_card(widget, editable=False, drawn=drawn[widget.id]) for widget in spec.widgets],
+        children=[widget_card(widget, editable=False, drawn=drawn[widget.id], alerts=alerts)
+                  for widget in spec.widgets],
     )
 
 

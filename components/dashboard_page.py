@@ -28,11 +28,11 @@ def meta_line(record: DashboardRecord) -> str:
 
 
 def view_page(record: DashboardRecord, fields: list[dict], actions: list,
-              drawn: dict[str, tuple]) -> list:
+              drawn: dict[str, tuple], alerts: bool = False) -> list:
     """Everything on `/dashboards/<id>`; `actions` are the buttons this user may use, `drawn`
-    each widget's first paint."""
+    each widget's first paint; `alerts` says whether widget menus offer "Create alert"."""
     spec = record.spec
-    body = view_grid(spec, drawn) if spec.widgets else html.Div(
+    body = view_grid(spec, drawn, alerts) if spec.widgets else html.Div(
         [html.I(className="bi bi-grid-1x2 pb-empty-icon"),
          html.H2("No widgets yet", className="pb-empty-title"),
          html.P("Open the builder to add charts, KPI cards, tables and notes.", className="pb-empty-text")],

@@ -23,8 +23,11 @@ FORMAT_ICONS = {
 TABLE_FORMATS = ("pdf", "xlsx", "csv")  # a table has no picture to give
 
 
-def export_menu(page: str, chart: str, formats=tuple(CHART_FORMATS)) -> dbc.DropdownMenu:
-    """The per-chart menu: one click on a format downloads the chart as the user sees it."""
+def export_menu(page: str, chart: str, formats=tuple(CHART_FORMATS), extra: list | None = None
+                ) -> dbc.DropdownMenu:
+    """The per-chart menu: one click on a format downloads the chart as the user sees it.
+    `extra` items (such as "Create alert") follow the formats, after a divider."""
+    more = [dbc.DropdownMenuItem(divider=True), *extra] if extra else []
     return dbc.DropdownMenu(
         [
             dbc.DropdownMenuItem(
@@ -35,8 +38,9 @@ def export_menu(page: str, chart: str, formats=tuple(CHART_FORMATS)) -> dbc.Drop
             )
             for fmt, label in CHART_FORMATS.items()
             if fmt in formats
-        ],
-        label=html.I(className="bi bi-download", title="Export this chart"),
+        ] + more,
+        label=html.I(className="bi bi-three-dots-vertical", title="Export or set an alert") if extra
+        else html.I(className="bi bi-download", title="Export this chart"),
         caret=False,
         size="sm",
         color="link",
@@ -86,7 +90,7 @@ def export_button() -> dbc.Button:
 OWN_RANGE = "dashboard"  # the date range choice that keeps the dashboard's own range
 
 
-def _radios(component_id: str, options: dict[str, str], value: str) -> dbc.RadioItems:
+def radios(component_id: str, options: dict[str, str], value: str) -> dbc.RadioItems:
     return dbc.RadioItems(
         id=component_id,
         options=[{"label": label, "value": key} for key, label in options.items()],
@@ -172,22 +176,22 @@ def export_dialog(widgets: list[tuple[str, str]], options: ExportOptions | None 
                         className="mb-3",
                     ),
                     dbc.Label("Format"),
-                    _radios(ids.XD_FORMAT, DASHBOARD_FORMATS, fmt),
+                    radios(ids.XD_FORMAT, DASHBOARD_FORMATS, fmt),
                     dbc.Label("Template"),
-                    _radios(ids.XD_TEMPLATE, TEMPLATES, template),
+                    radios(ids.XD_TEMPLATE, TEMPLATES, template),
                     dbc.Row(
                         [
                             dbc.Col(
                                 [
                                     dbc.Label("Page size"),
-                                    _radios(ids.XD_PAGE_SIZE, {"A4": "A4", "Letter": "Letter"}, page_size),
+                                    radios(ids.XD_PAGE_SIZE, {"A4": "A4", "Letter": "Letter"}, page_size),
                                 ],
                                 md=6,
                             ),
                             dbc.Col(
                                 [
                                     dbc.Label("Orientation"),
-                                    _radios(
+                                    radios(
                                         ids.XD_ORIENTATION,
                                         {"portrait": "Portrait", "landscape": "Landscape"},
                                         orientation,

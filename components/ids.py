@@ -337,8 +337,115 @@ CN_CREATE = "cn-create"
 CN_CREATE_MESSAGE = "cn-create-message"
 
 # Schedules: the "Schedule report" dialog and the Schedules tab of /reports (prefix SC_)
+# The dialog (components/schedule_dialog.py, callbacks/schedule_dialog.py). Every value the browser
+# sends back (the context store included) is checked again on the server.
+SC_OPEN = "sc-open"               # {"type": SC_OPEN, "page": "dashboard"}: "Schedule report" on a dashboard
+SC_TARGET = "sc-target"           # Store: {"dashboard": id} of the page the dialog is on (None on /reports)
+SC_CONTEXT = "sc-context"         # Store: {"dashboard", "schedule"} the open dialog is for
+SC_BROWSER_TZ = "sc-browser-tz"   # Store: the browser's IANA timezone (a clientside callback reads it)
+SC_MODAL = "sc-modal"
+SC_TITLE = "sc-title"
+SC_DASHBOARD = "sc-dashboard"     # which dashboard the report is of (text)
+SC_FORMATS = "sc-formats"
+SC_TEMPLATE = "sc-template"
+SC_PAGE_SIZE = "sc-page-size"
+SC_ORIENTATION = "sc-orientation"
+SC_RANGE = "sc-range"
+SC_WIDGETS = "sc-widgets"
+SC_USERS = "sc-users"
+SC_EMAILS = "sc-emails"
+SC_EMAILS_WRAP = "sc-emails-wrap"
+SC_EMAILS_NOTE = "sc-emails-note"
+SC_SUBJECT = "sc-subject"
+SC_FREQUENCY = "sc-frequency"
+SC_WEEKDAY = "sc-weekday"
+SC_WEEKDAY_WRAP = "sc-weekday-wrap"
+SC_DAY = "sc-day"
+SC_DAY_WRAP = "sc-day-wrap"
+SC_CRON = "sc-cron"
+SC_CRON_WRAP = "sc-cron-wrap"
+SC_TIME = "sc-time"
+SC_TIME_WRAP = "sc-time-wrap"
+SC_TIMEZONE = "sc-timezone"
+SC_MISSED = "sc-missed"
+SC_PREVIEW = "sc-preview"         # the next runs, as the recurrence stands
+SC_MESSAGE = "sc-message"
+SC_SAVE = "sc-save"
+SC_CANCEL = "sc-cancel"
+SC_SAVED = "sc-saved"             # Store: bumped after a save, so the Schedules tab redraws
+SC_TOAST = "sc-toast"             # what a save did, once the dialog has closed
+# The Schedules tab (components/schedules.py, callbacks/schedules.py)
+SC_LIST = "sc-list"
+SC_LIST_REFRESH = "sc-list-refresh"  # Store: bumped after an action
+SC_LIST_MESSAGE = "sc-list-message"
+SC_EVERYONE = "sc-everyone"
+SC_POLL = "sc-poll"               # Interval: on while a run the user started is still going
+SC_EDIT = "sc-edit"               # {"type": ..., "schedule": id}: reopens the dialog
+SC_PAUSE = "sc-pause"             # {"type": ..., "schedule": id}: pause or resume
+SC_SEND = "sc-send"               # {"type": ..., "schedule": id}: send now
+SC_HISTORY = "sc-history"         # {"type": ..., "schedule": id}: the run history
+SC_DELETE = "sc-delete"           # {"type": ..., "schedule": id}: asks first
+SC_DELETE_MODAL = "sc-delete-modal"
+SC_DELETE_BODY = "sc-delete-body"
+SC_DELETE_TARGET = "sc-delete-target"  # Store: the id asked about (checked again on confirm)
+SC_DELETE_CONFIRM = "sc-delete-confirm"
+SC_DELETE_CANCEL = "sc-delete-cancel"
+SC_HISTORY_MODAL = "sc-history-modal"
+SC_HISTORY_TARGET = "sc-history-target"  # Store: the schedule whose history is open (checked on each read)
+SC_HISTORY_BODY = "sc-history-body"
 # -- SC block: add schedule ids above this line --
 
 # Alerts and notifications: the alert dialog, the Alerts tab of /reports, the bell (prefix AL_, NT_)
 AL_PANEL = "al-panel"             # the Alerts tab's content
+# The alert dialog (components/alert_dialog.py, callbacks/alert_dialog.py). Every value the
+# browser sends back (the target store included) is checked again on the server.
+AL_OPEN = "al-open"               # {"type": AL_OPEN, "w": <widget id>}: "Create alert" in a widget's menu
+AL_TARGET = "al-target"           # Store: {"dashboard": id} of the page the dialog is on (None on /reports)
+AL_CONTEXT = "al-context"         # Store: {"dashboard", "widget", "alert"} the open dialog is for
+AL_MODAL = "al-modal"
+AL_TITLE = "al-title"
+AL_WIDGET = "al-widget"           # which dashboard and widget the alert watches (text)
+AL_NAME = "al-name"
+AL_MEASURE = "al-measure"
+AL_CURRENT = "al-current"         # the measure's current value, as the widget shows it
+AL_CONDITION = "al-condition"
+AL_THRESHOLD = "al-threshold"
+AL_THRESHOLD_LABEL = "al-threshold-label"
+AL_THRESHOLD_WRAP = "al-threshold-wrap"
+AL_BAND_WRAP = "al-band-wrap"
+AL_SIGMAS = "al-sigmas"
+AL_PERIODS = "al-periods"
+AL_GRAIN = "al-grain"
+AL_GRAIN_WRAP = "al-grain-wrap"
+AL_EVERY = "al-every"
+AL_USERS = "al-users"
+AL_EMAILS = "al-emails"
+AL_EMAILS_WRAP = "al-emails-wrap"
+AL_MESSAGE = "al-message"
+AL_SAVE = "al-save"
+AL_CANCEL = "al-cancel"
+AL_SAVED = "al-saved"             # Store: bumped after a save, so the Alerts tab redraws
+AL_TOAST = "al-toast"             # what a save did, once the dialog has closed
+# The Alerts tab (components/alert_list.py, callbacks/alert_list.py)
+AL_LIST = "al-list"
+AL_LIST_REFRESH = "al-list-refresh"  # Store: bumped after an action
+AL_LIST_MESSAGE = "al-list-message"
+AL_SNOOZE = "al-snooze"           # {"type": AL_SNOOZE, "alert": id, "for": "1h" | "1d" | "1w"}
+AL_UNSNOOZE = "al-unsnooze"       # {"type": ..., "alert": id}
+AL_PAUSE = "al-pause"             # {"type": ..., "alert": id}: pause or resume
+AL_EDIT = "al-edit"               # {"type": ..., "alert": id}: reopens the dialog
+AL_DELETE = "al-delete"           # {"type": ..., "alert": id}: asks first
+AL_DELETE_MODAL = "al-delete-modal"
+AL_DELETE_BODY = "al-delete-body"
+AL_DELETE_TARGET = "al-delete-target"  # Store: the id asked about (checked again on confirm)
+AL_DELETE_CONFIRM = "al-delete-confirm"
+AL_DELETE_CANCEL = "al-delete-cancel"
+# The bell in the navbar (components/notifications.py, callbacks/notifications.py)
+NT_BELL = "nt-bell"
+NT_BADGE = "nt-badge"
+NT_COUNT = "nt-count"             # Store: the unread count shown, so an unchanged tick does nothing
+NT_INTERVAL = "nt-interval"
+NT_POPOVER = "nt-popover"
+NT_LIST = "nt-list"
+NT_MARK_ALL = "nt-mark-all"
 # -- AL block: add alert and notification ids above this line --

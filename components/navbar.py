@@ -1,4 +1,5 @@
-"""The top navigation bar: brand, page links (Admin for admins only), theme switch, user menu."""
+"""The top navigation bar: brand, page links (Admin for admins only), the notifications bell, theme
+switch, user menu."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from components import ids
+from components.notifications import bell
 
 PAGES = [("Overview", "/", "bi-activity"), ("Dashboards", "/dashboards", "bi-grid-1x2"),
          ("Reports", "/reports", "bi-file-earmark-richtext"), ("Data", "/data", "bi-database")]
@@ -52,6 +54,7 @@ def navbar(display_name: str, email: str, role: str, csrf_token: str) -> dbc.Nav
                         dbc.Nav(links, navbar=True, className="me-auto"),
                         dbc.Nav(
                             [
+                                bell(),
                                 dbc.NavItem(dbc.Button(
                                     html.I(id=ids.THEME_ICON, className="bi bi-moon-stars"),
                                     id=ids.THEME_TOGGLE, color="link", className="nav-link",

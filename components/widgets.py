@@ -7,9 +7,11 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from components import ids
+from components.alert_dialog import alert_menu_item
 from components.exports import TABLE_FORMATS, export_menu
 from components.markdown import markdown_components
 from data.dashboard_spec import WidgetSpec
+from exports.options import CHART_FORMATS
 
 GRID_PREFIX = "wg-"  # grid children's ids: widget ids never collide with the page's own ids
 ROW_HEIGHT = 60
@@ -36,9 +38,11 @@ VIEW_IDS = {"spec": ids.WV_SPEC, "body": ids.WV_BODY, "state": ids.WV_STATE, "no
             "interval": ids.WV_INTERVAL}
 
 
-def widget_card(widget: WidgetSpec, editable: bool, drawn: tuple | None = None) -> html.Div:
+def widget_card(widget: WidgetSpec, editable: bool, drawn: tuple | None = None, alerts: bool = False
+                ) -> html.Div:
     """The card a widget lives in. In the builder its body is filled by the render callback as
-    it mounts; on the view it comes `drawn` with the page: (body, live state, note)."""
+    it mounts; on the view it comes `drawn` with the page: (body, live state, note). With
+    `alerts` (the viewer may make alerts) a widget with measures offers "Create alert"."""
     names = EDIT_IDS if drawn is None else VIEW_IDS
     body, state, note = drawn if drawn is not None else (None, None, "")
     actions = None
@@ -50,8 +54,9 @@ def widget_card(widget: WidgetSpec, editable: bool, drawn: tuple | None = None) 
                         className="pb-widget-action", title="Remove this widget", n_clicks=0),
         ], className="pb-widget-actions")
     elif widget.type != "text":
-        menu = export_menu("dashboard", widget.id, TABLE_FORMATS) if widget.type == "table" else \
-            export_menu("dashboard", widget.id)
+        extra = [alert_menu_item(widget.id)] if alerts and widget.measures else None
+        formats = TABLE_FORMATS if widget.type == "table" else tuple(CHART_FORMATS)
+        menu = export_menu("dashboard", widget.id, formats, extra)
         actions = html.Div(menu, className="pb-widget-actions")
     head_class = "pb-widget-head" + (" pb-widget-handle" if editable else "")
     title = widget.title or ("" if widget.type in ("text", "kpi") else TYPE_LABELS[widget.type])

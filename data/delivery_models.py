@@ -9,7 +9,18 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from data.models import Base, utcnow
@@ -49,15 +60,26 @@ class Schedule(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
 
-class ScheduleRun(Base):
-    """One delivery of a schedule: planned for `planned_at`, claimed once (the unique key is the
-    run's idempotency key), and moved on step by step so that a retry resumes where it died.
+SLOT_RUNS = "\"trigger\" <> 'manual'"  # the runs keyed by their slot (uq_schedule_runs_slot)
 
+
+class ScheduleRun(Base):
+    """One delivery of a schedule: planned for `planned_at`, claimed once, and moved on step by
+    step so that a retry resumes where it died.
+
+    The idempotency key of a slot is (schedule_id, planned_at) among the runs that are not
+    manual: a "schedule" and a "catchup" run of one slot collide, a "send now" never collides
+    with a slot (at most one unfinished manual run per schedule, see delivery/runs.py).
     `status`: pending (claimed, nothing made), rendering, sending, sent, failed or skipped.
     `trigger`: schedule, manual ("send now") or catchup (the latest of runs missed while down).
-    `recipients` is JSON {address: "pending" | "sent"}: a retry sends only to the pending ones.
-    `files` is JSON [{"job": export job id, "name": file name, "size": bytes}].
-    `heartbeat_at` is touched while the run works: a silent one died and is retried.
+    `attempts` counts the executors that took the run; its value is the current executor's
+    token: every write of an executor requires it, so one released as stale stops writing.
+    `recipients` is JSON {address: "pending" | "sent" | "failed"}: a retry sends only to the
+    pending ones. `files` is JSON [{"job": export job id, "name": file name, "size": bytes}].
+    `heartbeat_at` is touched while the run works: a silent one died and is retried. Without a
+    heartbeat the run waits for an executor; `queued_at` is when it was last handed to one (or
+    left for a later retry after a temporary failure), so it is handed out again only once that
+    is stale.
     """
 
     __tablename__ = "schedule_runs"
@@ -71,13 +93,15 @@ class ScheduleRun(Base):
     started_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
     finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
     heartbeat_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    queued_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
     error: Mapped[str | None] = mapped_column(String(1000), nullable=True)
     recipients: Mapped[str] = mapped_column(Text, default="{}")
     files: Mapped[str] = mapped_column(Text, default="[]")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
     __table_args__ = (
-        UniqueConstraint("schedule_id", "planned_at", name="uq_schedule_runs_schedule_planned"),
+        Index("uq_schedule_runs_slot", "schedule_id", "planned_at", unique=True,
+              sqlite_where=text(SLOT_RUNS), postgresql_where=text(SLOT_RUNS)),
         Index("ix_schedule_runs_status", "status", "heartbeat_at"),
     )
 
@@ -118,10 +142,14 @@ class Alert(Base):
 
 
 class AlertEvent(Base):
-    """A change of an alert's state (fired, cleared, error), with the value that caused it.
+    """A change of an alert's state (fired, cleared, error), with the value that caused it; or
+    "reset" (recorded already emailed) when its condition was edited: what people were told
+    before it no longer counts.
 
     `evaluated_at` is the evaluation's slot: unique per alert, so two schedulers evaluating the
-    same slot record (and notify) once."""
+    same slot record (and notify) once. `recipients` is JSON {address: "pending" | "sent" |
+    "failed"} for the event's email; `emailed` once none is pending. `sending_until`: whoever
+    is emailing it holds it until then (a conditional UPDATE claims it), so it goes out once."""
 
     __tablename__ = "alert_events"
 
@@ -132,6 +160,8 @@ class AlertEvent(Base):
     value: Mapped[float | None] = mapped_column(Float, nullable=True)
     message: Mapped[str] = mapped_column(String(1000))
     emailed: Mapped[bool] = mapped_column(Boolean, default=False)
+    recipients: Mapped[str] = mapped_column(Text, default="{}")
+    sending_until: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
     __table_args__ = (UniqueConstraint("alert_id", "evaluated_at", name="uq_alert_events_alert_slot"),)

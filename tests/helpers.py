@@ -52,6 +52,19 @@ def account_of(database, person: str) -> Account:
         return Account.from_user(user_commands.find_by_email(session, PEOPLE[person][0]))
 
 
+# A KPI card and a bar chart of the demo sales: the dashboard of the schedule tests.
+SALES_PULSE = {
+    "title": "Sales pulse",
+    "widgets": [
+        {"id": "kpi", "type": "kpi", "title": "Revenue", "dataset": "sales", "measures": ["revenue"]},
+        {"id": "regions", "type": "bar", "title": "By region", "dataset": "sales", "measures": ["revenue"],
+         "dimensions": ["region"]},
+    ],
+    "layout": [{"i": "kpi", "x": 0, "y": 0, "w": 3, "h": 3},
+               {"i": "regions", "x": 3, "y": 0, "w": 9, "h": 4}],
+}
+
+
 def shared_board(database, document: dict):
     """A dashboard owned by the analyst, shared for editing with the editor and for viewing with
     the viewer; the stranger has no access."""

@@ -17,7 +17,7 @@ class _Keep:
     def __init__(self, server: SmtpServer):
         self._server = server
 
-    async def handle_DATA(self, _server, session, envelope):  # noqa: N802 (aiosmtpd's hook name)
+    async def handle_DATA(self, _server, session, envelope):
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
         with self._server.lock:
             self._server.messages.append(Received(list(envelope.rcpt_tos), message))
@@ -42,7 +42,8 @@ class Received:
         return part.get_content() if part is not None else ""
 
     def attachments(self) -> dict[str, bytes]:
-        return {part.get_filename(): part.get_payload(decode=True) for part in self.message.iter_attachments()}
+        return {part.get_filename(): part.get_payload(decode=True)
+                for part in self.message.iter_attachments()}
 
 
 class SmtpServer:

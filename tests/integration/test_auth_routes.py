@@ -20,6 +20,7 @@ ROUTE_CLASSES = {
     "/_favicon.ico": "public",
     "/public/<string(length=43):token>": "public",
     "/public/<string(length=43):token>/widgets/<string(maxlength=40):widget_id>": "public",
+    "/deliveries/files/<token>": "public",
     PLOTLY_URL: "public",
     "/logout": "protected",
     "/_dash-layout": "protected",

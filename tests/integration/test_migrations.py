@@ -7,8 +7,8 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
-from data.migrate import downgrade, upgrade
 from data import delivery_models  # noqa: F401  (its tables are part of Base.metadata)
+from data.migrate import downgrade, upgrade
 from data.models import Base
 
 APP_TABLES = set(Base.metadata.tables)
