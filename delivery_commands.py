@@ -78,7 +78,8 @@ def run_schedule(schedule_id: int) -> None:
     """Send a schedule's report now, in the foreground, and print the outcome."""
     from data.schedule_runs import get_run
     from data.schedules import ScheduleNotFound
-    from delivery.runs import claim_manual, execute_run
+    from delivery.runs import execute_run
+    from delivery.send_now import claim_manual
 
     try:
         run_id = claim_manual(COMMAND_LINE_ADMIN, schedule_id)

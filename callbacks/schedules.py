@@ -20,7 +20,7 @@ from components.schedules import IN_FLIGHT, history_table, local_text, schedules
 from context import database, now
 from data.schedule_runs import list_runs
 from data.schedules import ScheduleNotFound, delete_schedule, get_schedule, list_schedules, set_paused
-from delivery.runs import send_now
+from delivery.send_now import send_now
 
 
 def _clicked() -> dict | None:

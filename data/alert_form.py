@@ -15,7 +15,7 @@ from charts.formatting import format_value
 from data.dashboard_spec import WIDGET_ID, WidgetSpec, measure_name
 from data.datasets import Measure, UnknownField, get_dataset
 from data.delivery_models import Alert
-from data.schedule_form import is_address
+from data.recipients import is_address
 
 
 class AlertError(ValueError):

@@ -37,6 +37,7 @@ from data.dashboards import load_dashboard
 from data.datasets import Measure, UnknownField, get_dataset
 from data.delivery_models import Alert, AlertEvent
 from data.models import Dashboard, User
+from data.recipients import external_allowed
 
 __all__ = ["CONDITIONS", "GRAINS", "AlertError", "AlertForm", "AlertNotFound", "AlertRecord", "create_alert",
            "delete_alert", "get_alert", "list_alerts", "measure_options", "set_paused", "snooze",
@@ -85,14 +86,6 @@ class AlertRecord:
 
 # -- the store -------------------------------------------------------------------------------------
 
-def _allow_external(allow_external: bool | None) -> bool:
-    if allow_external is None:
-        from context import settings
-
-        return settings().allow_external_recipients
-    return allow_external
-
-
 def _checked(session: Session, owner: Actor, form: AlertForm, allow_external: bool | None) -> dict:
     """The columns of an alert made from `form` for `owner`, once every rule holds."""
     record = load_dashboard(session, owner, form.dashboard_id, "view")
@@ -109,7 +102,7 @@ def _checked(session: Session, owner: Actor, form: AlertForm, allow_external: bo
     if len(found) < len(users):
         raise AlertError("Some of the people to notify are not active users any more.")
     emails = list(dict.fromkeys(form.recipient_emails))
-    if emails and not _allow_external(allow_external):
+    if emails and not external_allowed(allow_external):
         known = {email.lower() for email in session.scalars(select(User.email).where(User.active.is_(True)))}
         outside = [email for email in emails if email.lower() not in known]
         if outside:
@@ -256,7 +249,7 @@ def _records(session: Session, rows: list[Alert]) -> list[AlertRecord]:
                 widget = parse_document(board.document, check_fields=False).widget(row.widget_id)
                 measure = get_dataset(widget.dataset).measure(row.measure)
             except (KeyError, ValueError, UnknownField):
-                pass
+                pass  # the widget or measure is gone: listed by its stored names (the check says why)
         recipients = json.loads(row.recipients or "{}")
         records.append(AlertRecord(
             row.id, row.name, row.owner_id, names.get(row.owner_id, ""), row.dashboard_id,

@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from data.dashboard_spec import TimeRange
+from data.recipients import is_address
 from delivery.recurrence import Recurrence, RecurrenceError
 from exports.options import ExportOptions
 
@@ -23,20 +24,6 @@ MAX_RECIPIENTS = 100
 Template = ExportOptions.model_fields["template"].annotation
 PageSize = ExportOptions.model_fields["page_size"].annotation
 Orientation = ExportOptions.model_fields["orientation"].annotation
-
-
-def is_address(text: str) -> bool:
-    """`text` is one plain email address as delivery/emails.py will send it (its
-    `checked_address`: the one check, so a form never accepts what the mailer refuses), with a
-    dot in the domain. Deliberately simple: the mail server has the last word."""
-    from delivery.emails import checked_address  # late: delivery.emails pulls in the app's context
-
-    try:
-        checked_address(text)
-    except ValueError:
-        return False
-    domain = text.strip().rpartition("@")[2]
-    return "." in domain and not domain.startswith(".") and not domain.endswith(".")
 
 
 def split_emails(text: str | None) -> list[str]:

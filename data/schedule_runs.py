@@ -20,8 +20,8 @@ from sqlalchemy import and_, func, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from data import recipients
 from data.delivery_models import SLOT_RUNS, Schedule, ScheduleRun
-from data.models import User
 
 FINAL = ("sent", "failed", "skipped")
 TRIGGERS = ("schedule", "manual", "catchup")
@@ -64,7 +64,7 @@ def claim_run(session: Session, schedule_id: int, planned_at: dt.datetime, trigg
     """Record the run of `schedule_id` planned at `planned_at`; its id, or None when that
     (schedule, planned_at) slot was claimed already (by this or another scheduler, whether as
     "schedule" or "catchup"). A "manual" run is not keyed by its instant: it never collides
-    with a slot, nor a slot with it (`delivery.runs.claim_manual` keeps one at a time). `status`
+    with a slot, nor a slot with it (`delivery.send_now.claim_manual` keeps one at a time). `status`
     "skipped" records a run that will not be sent (a missed one under the "skip" policy)."""
     if trigger not in TRIGGERS:
         raise ValueError(f"unknown trigger {trigger!r}")
@@ -87,28 +87,9 @@ def unfinished_manual(session: Session, schedule_id: int) -> int | None:
 
 def recipient_addresses(session: Session, schedule: Schedule,
                         allow_external: bool | None = None) -> list[str]:
-    """Where a run of `schedule` goes: the emails of its recipient users who are still active,
-    then its other addresses while external recipients are allowed (`allow_external`; default:
-    the app's setting). Addresses of active users always go, whichever list names them."""
-    if allow_external is None:
-        from context import settings
-
-        allow_external = settings().allow_external_recipients
-    recipients = json.loads(schedule.recipients or "{}")
-    user_ids = [value for value in recipients.get("users", []) if isinstance(value, int)]
-    emails = [value.strip() for value in recipients.get("emails", []) if isinstance(value, str)]
-    addresses: list[str] = []
-    if user_ids:
-        rows = session.execute(select(User.id, User.email)
-                               .where(User.id.in_(user_ids), User.active.is_(True)))
-        by_id = dict(rows.all())
-        addresses += [by_id[user_id] for user_id in user_ids if user_id in by_id]
-    if emails:
-        known = {email.lower() for email in session.scalars(
-            select(User.email).where(User.email.in_(emails), User.active.is_(True)))}
-        addresses += [email for email in emails if allow_external or email.lower() in known]
-    seen: set[str] = set()
-    return [address for address in addresses if not (address.lower() in seen or seen.add(address.lower()))]
+    """Where a run of `schedule` goes now (data/recipients.py; `allow_external` default: the
+    app's setting)."""
+    return recipients.recipient_addresses(session, schedule.recipients, allow_external)
 
 
 def list_runs(session: Session, account, schedule_id: object, limit: int = 50) -> list[RunRecord]:

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from data.dashboard_access import Actor, as_id, require, require_creator
 from data.delivery_models import Schedule, ScheduleRun
 from data.models import Dashboard, User
+from data.recipients import external_allowed
 from data.schedule_form import FORMATS, ScheduleForm
 from delivery.recurrence import Recurrence, describe, next_after
 from exports.options import ExportOptions
@@ -94,12 +95,6 @@ class ScheduleRecord:
             "missed": self.missed})
 
 
-def _external_allowed() -> bool:
-    from context import settings  # the app's settings; data code is also used without a request
-
-    return settings().allow_external_recipients
-
-
 def _recipients(session: Session, form: ScheduleForm, allow_external: bool | None) -> dict:
     """{"users": ids, "emails": addresses}, each user active; a typed address of a user counts
     as that user. Raises `ScheduleError` for unknown users and refused addresses."""
@@ -115,7 +110,7 @@ def _recipients(session: Session, form: ScheduleForm, allow_external: bool | Non
         if user_id is not None:
             users.extend([user_id] if user_id not in users else [])
             continue
-        if not (_external_allowed() if allow_external is None else allow_external):
+        if not external_allowed(allow_external):
             raise ScheduleError(EXTERNAL_REFUSED.format(email=email))
         emails.append(email)
     return {"users": users, "emails": emails}

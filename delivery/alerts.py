@@ -29,7 +29,7 @@ import datetime as dt
 import json
 import logging
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -38,6 +38,7 @@ from context import database, settings
 from data.delivery_models import Alert, AlertEvent
 from data.models import Dashboard, User
 from data.notifications import notify
+from data.recipients import recipient_addresses
 from delivery import emails, mailer
 from delivery.alert_checks import Outcome, check
 
@@ -194,22 +195,11 @@ def _tell(session: Session, alert: Alert, kind: str, outcome: Outcome, slot: dt.
 
 
 def _addresses(session: Session, alert: Alert) -> list[str]:
-    """Where an alert's emails go: its recipient users who are still active, and its other
-    addresses while external recipients are allowed (or they are users'); with none, the owner."""
-    recipients = json.loads(alert.recipients or "{}")
-    user_ids = [value for value in recipients.get("users", []) if isinstance(value, int)]
-    emails_ = [value.strip() for value in recipients.get("emails", []) if isinstance(value, str)]
-    active = dict(session.execute(select(User.id, User.email).where(User.active.is_(True), User.id.in_(
-        [*user_ids, alert.owner_id]))).all())
-    addresses = [active[user_id] for user_id in user_ids if user_id in active]
-    if emails_:
-        allowed = settings().allow_external_recipients
-        known = {email.lower() for email in session.scalars(select(User.email).where(
-            func.lower(User.email).in_([email.lower() for email in emails_]), User.active.is_(True)))}
-        addresses += [email for email in emails_ if allowed or email.lower() in known]
-    if not user_ids and not emails_ and alert.owner_id in active:
-        addresses = [active[alert.owner_id]]
-    return list({address.lower(): address for address in addresses}.values())
+    """Where an alert's emails go (data/recipients.py); an alert naming nobody goes to its owner."""
+    named = json.loads(alert.recipients or "{}")
+    stored = alert.recipients if named.get("users") or named.get("emails") else json.dumps(
+        {"users": [alert.owner_id]})
+    return recipient_addresses(session, stored)
 
 
 def _send_pending(alert_id: int, now: dt.datetime) -> None:

@@ -14,7 +14,6 @@ import dataclasses
 import datetime as dt
 import email.utils
 import hashlib
-import re
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Literal
@@ -23,14 +22,13 @@ import jinja2
 
 from charts.formatting import EMPTY, format_value
 from charts.theme import BAD, GOOD, NEUTRAL
+from data.recipients import checked_address
 from delivery.links import file_link
 from exports.document import Kpi
 from settings import ROOT, Settings
 
 MAX_SUBJECT = 250
 FIRED = "#d97706"  # amber: an alert asks for attention; whether it is bad news depends on the alert
-# One address, nothing that could start a second one or a header: checked before it is used.
-ADDRESS = re.compile(r"[^@\s<>,;:\"()\[\]\\]+@[^@\s<>,;:\"()\[\]\\]+")
 TEMPLATES = jinja2.Environment(
     loader=jinja2.FileSystemLoader(ROOT / "templates"),
     autoescape=True,
@@ -84,13 +82,6 @@ def one_line(text: str, limit: int = MAX_SUBJECT) -> str:
     flat = " ".join("".join(ch if ch.isprintable() else " " for ch in str(text)).split())
     return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
 
-
-def checked_address(recipient: str) -> str:
-    """`recipient` if it is one plain email address; raises `ValueError` otherwise."""
-    address = str(recipient).strip()
-    if not ADDRESS.fullmatch(address) or len(address) > 254:
-        raise ValueError(f"Not an email address: {address[:80]!r}")
-    return address
 
 
 def change_text(kpi: Kpi) -> str:

@@ -25,7 +25,7 @@ from data.delivery_models import Schedule
 from data.export_jobs import get_job
 from data.notifications import recent
 from data.schedules import ScheduleNotFound, export_options
-from delivery import emails, runs
+from delivery import emails, runs, send_now
 from delivery.kpi_summary import kpi_summary
 from delivery.scheduler import tick
 from tests.conftest import PEOPLE, build_app, close_app, free_port, wait_until
@@ -354,7 +354,7 @@ def test_send_now_of_a_paused_schedule_still_sends(mail_app, smtp_server):
         row = session.get(Schedule, schedule_id)
         row.paused, row.updated_at = True, START - dt.timedelta(minutes=1)
     with mail_app.server.app_context():
-        run_id = runs.claim_manual(account_of(database, "analyst"), schedule_id)
+        run_id = send_now.claim_manual(account_of(database, "analyst"), schedule_id)
     assert execute(mail_app, run_id) == "sent" and len(smtp_server.wait_for(1)) == 1
 
 
@@ -376,14 +376,14 @@ def test_send_now_runs_in_the_background_for_the_owner_or_an_admin_only_and_a_do
     with mail_app.server.app_context():
         for stranger in ("viewer", "editor"):
             with pytest.raises(ScheduleNotFound):
-                runs.send_now(account_of(database, stranger), schedule_id)
-        first = runs.send_now(account_of(database, "analyst"), schedule_id)
-        second = runs.send_now(account_of(database, "admin"), schedule_id)  # while the first is not done
+                send_now.send_now(account_of(database, stranger), schedule_id)
+        first = send_now.send_now(account_of(database, "analyst"), schedule_id)
+        second = send_now.send_now(account_of(database, "admin"), schedule_id)  # while the first is not done
     assert first == second
     wait_until(lambda: [run.status for run in runs_of(database, schedule_id)] == ["sent"], 90, "the run")
     assert [message.recipients for message in smtp_server.wait_for(1)] == [[PEOPLE["viewer"][0]]]
     with mail_app.server.app_context():  # once it is finished, Send now sends again (same instant)
-        third = runs.send_now(account_of(database, "analyst"), schedule_id)
+        third = send_now.send_now(account_of(database, "analyst"), schedule_id)
     assert third != first
     wait_until(lambda: [run.status for run in runs_of(database, schedule_id)] == ["sent", "sent"], 90, "both")
     assert [run.trigger for run in runs_of(database, schedule_id)] == ["manual", "manual"]
@@ -401,7 +401,7 @@ def test_two_send_now_clicks_at_the_same_moment_claim_one_run(mail_app):
     def click() -> None:
         with mail_app.server.app_context():
             start.wait(timeout=30)
-            claimed.append(runs.claim_manual(owner, schedule_id))
+            claimed.append(send_now.claim_manual(owner, schedule_id))
 
     clicks = [threading.Thread(target=click) for _ in range(2)]
     for thread in clicks:
